@@ -1,0 +1,1 @@
+"""Palaute: an open-source customer-experience platform."""

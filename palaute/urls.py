@@ -1,0 +1,12 @@
+from django.urls import include, path
+
+from palaute.api.urls import api
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("", include("palaute.surveys.public_urls")),
+    path("", include("palaute.accounts.urls")),
+    path("", include("palaute.journeys.urls")),
+    path("", include("palaute.surveys.urls")),
+    path("", include("palaute.insights.urls")),
+]
