@@ -4,6 +4,7 @@ from palaute.api.urls import api
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("palaute.surveys.public_urls")),
     path("", include("palaute.accounts.urls")),
     path("", include("palaute.journeys.urls")),
