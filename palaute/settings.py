@@ -8,6 +8,8 @@ from palaute.lib.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("PALAUTE_DATA_DIR", str(BASE_DIR.parent / "var")))
+# The embedded database and collected static files live here; create it on first start.
+(DATA_DIR / "static").mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-change-me")

@@ -1,9 +1,11 @@
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from palaute.api.urls import api
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("palaute.surveys.public_urls")),
     path("", include("palaute.accounts.urls")),

@@ -1,0 +1,53 @@
+# Palaute — the two commands in the README are `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+PORT ?= 8000
+PG_URL ?= postgres://postgres@127.0.0.1:5432/palaute
+
+.PHONY: demo test test-sqlite test-postgres lint format bench messages clean
+
+$(VENV)/.installed: pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Palaute needs $(PYTHON)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e '.[dev]'
+	touch $@
+
+# Set up, create demo data on SQLite and serve at http://127.0.0.1:$(PORT)/
+demo: $(VENV)/.installed
+	mkdir -p var
+	$(PY) manage.py migrate --no-input -v0
+	$(PY) manage.py demo --skip-existing
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# Set up and run the whole suite (SQLite; set DATABASE_URL for PostgreSQL).
+test: $(VENV)/.installed
+	@command -v chromium >/dev/null || ( (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
+		|| echo "chromium could not be installed: browser tests will be skipped" )
+	mkdir -p var
+	$(VENV)/bin/pytest -p no:cacheprovider
+
+test-postgres: $(VENV)/.installed
+	DATABASE_URL=$(PG_URL) $(MAKE) test
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy palaute/lib palaute/insights/metrics.py palaute/insights/rollup.py palaute/surveys/definition.py palaute/surveys/submission.py
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: $(VENV)/.installed
+	$(PY) bench/dashboard.py
+	$(PY) bench/submissions.py
+
+# Extract UI strings and compile catalogues (needs gettext; the compiled .mo files are committed).
+messages: $(VENV)/.installed
+	cd palaute && ../$(PY) ../manage.py makemessages -l fi -l en --ignore 'demo/*' && ../$(PY) ../manage.py compilemessages
+
+clean:
+	rm -rf $(VENV) var .pytest_cache
