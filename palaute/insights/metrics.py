@@ -242,7 +242,9 @@ def breakdown(scope: Scope, kind: str, by: str) -> list[tuple[object, Summary]]:
     keys: dict[object, object] = {k: k for k in grouped}
     if model is not None:
         ids = [k for k in grouped if k]
-        objects = model.objects.filter(organisation_id=scope.organisation_id, pk__in=ids)
+        objects = model._default_manager.filter(
+            organisation_id=scope.organisation_id, pk__in=ids
+        )
         keys = {obj.pk: obj for obj in objects}
         keys[0] = None  # responses without that dimension
     # Scale from the union, so rating breakdowns share one axis.
@@ -366,7 +368,8 @@ def journey_map(organisation, start: date | None = None, end: date | None = None
         cell_summary = None
         if kinds:
             kind = _preferred({k: sum(h.values()) for k, h in kinds.items()})
-            cell_summary = summarise(kind, kinds[kind])
+            if kind is not None:
+                cell_summary = summarise(kind, kinds[kind])
         by_stage[tp.stage_id].append(Cell(touchpoint=tp, summary=cell_summary))
     return [StageColumn(stage=stage, cells=by_stage.get(stage.id, [])) for stage in stages]
 
