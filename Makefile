@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml
 demo: $(VENV)/.installed
 	mkdir -p var
 	$(PY) manage.py migrate --no-input -v0
-	$(PY) manage.py demo --skip-existing
+	$(PY) manage.py demo
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Set up and run the whole suite (SQLite; set DATABASE_URL for PostgreSQL).

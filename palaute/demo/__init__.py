@@ -1,0 +1,1 @@
+"""Demo data: two realistic organisations with a year of feedback (``manage.py demo``)."""
