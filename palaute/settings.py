@@ -1,4 +1,7 @@
-"""Django settings. Everything a deployment changes comes from the environment (docs/self-hosting.md)."""
+"""Django settings.
+
+Everything a deployment changes comes from the environment (docs/self-hosting.md).
+"""
 
 from pathlib import Path
 

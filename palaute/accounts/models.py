@@ -75,6 +75,9 @@ class AuditEntry(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target}"
+
 
 def record_audit(organisation, actor, action: str, target, detail: dict | None = None) -> None:
     AuditEntry.objects.create(

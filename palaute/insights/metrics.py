@@ -13,7 +13,6 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from django.db.models import Q, QuerySet, Sum
-from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 from django.utils.translation import gettext_lazy as _
 
 from palaute.insights.models import ScoreCount
@@ -242,9 +241,7 @@ def breakdown(scope: Scope, kind: str, by: str) -> list[tuple[object, Summary]]:
     keys: dict[object, object] = {k: k for k in grouped}
     if model is not None:
         ids = [k for k in grouped if k]
-        objects = model._default_manager.filter(
-            organisation_id=scope.organisation_id, pk__in=ids
-        )
+        objects = model._default_manager.filter(organisation_id=scope.organisation_id, pk__in=ids)
         keys = {obj.pk: obj for obj in objects}
         keys[0] = None  # responses without that dimension
     # Scale from the union, so rating breakdowns share one axis.
@@ -258,7 +255,15 @@ def breakdown(scope: Scope, kind: str, by: str) -> list[tuple[object, Summary]]:
     return result
 
 
-_TRUNC = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
+PERIODS = ("day", "week", "month")
+
+
+def _period_start(day: date, period: str) -> date:
+    if period == "week":
+        return day - timedelta(days=day.weekday())
+    if period == "month":
+        return day.replace(day=1)
+    return day
 
 
 def _period_starts(first: date, last: date, period: str) -> list[date]:
@@ -283,22 +288,15 @@ def _period_starts(first: date, last: date, period: str) -> list[date]:
 
 def trend(scope: Scope, kind: str, period: str = "month") -> list[TrendPoint]:
     """Headline per period, each flagged when it differs really from the period before."""
-    if period not in _TRUNC:
-        raise ValueError(f"period: must be one of {', '.join(_TRUNC)}")
-    rows = (
-        _counts(scope, kind)
-        .annotate(period=_TRUNC[period]("day"))
-        .values("period", "score")
-        .annotate(total=Sum("n"))
-        .order_by()
-    )
-    grouped: dict[date, dict[int, int]] = defaultdict(dict)
+    if period not in PERIODS:
+        raise ValueError(f"period: must be one of {', '.join(PERIODS)}")
+    # Group by the stored day (a plain column: no per-row date function, which SQLite would
+    # run in Python), then fold the at most 366 × scale-size day counts into periods.
+    rows = _counts(scope, kind).values("day", "score").annotate(total=Sum("n")).order_by()
+    grouped: dict[date, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for row in rows:
-        start = row["period"]
-        if hasattr(start, "date"):
-            start = start.date()
         if row["total"]:
-            grouped[start][row["score"]] = row["total"]
+            grouped[_period_start(row["day"], period)][row["score"]] += row["total"]
     if not grouped:
         return []
     union: dict[int, int] = defaultdict(int)
@@ -311,12 +309,36 @@ def trend(scope: Scope, kind: str, period: str = "month") -> list[TrendPoint]:
     points: list[TrendPoint] = []
     previous: Summary | None = None
     for start in _period_starts(min(first, min(grouped)), max(last, max(grouped)), period):
-        current = summarise(kind, grouped.get(start, {}), scale)
+        current = summarise(kind, dict(grouped.get(start, {})), scale)
         real = previous is not None and stats.change_is_real(previous.headline, current.headline)
         points.append(TrendPoint(start=start, summary=current, change_is_real=real))
         if current.n:
             previous = current
     return points
+
+
+def touchpoint_months(
+    organisation_id: int, kinds: dict[int, str], since: date
+) -> dict[tuple[int, date], dict[int, int]]:
+    """Monthly histograms per touchpoint in the given kind each (for the map's sparklines),
+    from one GROUP BY over day counts."""
+    rows = (
+        ScoreCount.objects.filter(
+            organisation_id=organisation_id,
+            touchpoint_id__in=list(kinds),
+            kind__in=set(kinds.values()),
+            day__gte=since,
+        )
+        .values("touchpoint_id", "kind", "day", "score")
+        .annotate(total=Sum("n"))
+        .order_by()
+    )
+    hists: dict[tuple[int, date], dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        if kinds.get(row["touchpoint_id"]) == row["kind"] and row["total"]:
+            month = row["day"].replace(day=1)
+            hists[(row["touchpoint_id"], month)][row["score"]] += row["total"]
+    return {key: dict(hist) for key, hist in hists.items()}
 
 
 def _preferred(totals: dict[str, int]) -> str | None:

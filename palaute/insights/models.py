@@ -44,3 +44,6 @@ class ScoreCount(models.Model):
         indexes = [
             models.Index(fields=["organisation_id", "kind", "day"], name="scorecount_org_kind_day"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.survey_id}/{self.question_key} {self.day} score {self.score}: {self.n}"

@@ -8,12 +8,9 @@ another organisation is a 404.
 from __future__ import annotations
 
 import zoneinfo
-from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from django.db.models import Sum
-from django.db.models.functions import TruncMonth
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -22,7 +19,6 @@ from django.utils.translation import gettext as _
 
 from palaute.accounts.permissions import member_required
 from palaute.insights import charts, metrics
-from palaute.insights.models import ScoreCount
 from palaute.journeys.models import Channel, Touchpoint
 from palaute.surveys.models import Survey
 
@@ -158,24 +154,7 @@ def _sparklines(organisation, kinds: dict[int, str], months: int = 12) -> dict[i
     if not kinds:
         return {}
     starts = _month_starts(_today(organisation), months)
-    rows = (
-        ScoreCount.objects.filter(
-            organisation_id=organisation.id,
-            touchpoint_id__in=list(kinds),
-            kind__in=set(kinds.values()),
-            day__gte=starts[0],
-        )
-        .annotate(month=TruncMonth("day"))
-        .values("touchpoint_id", "kind", "month", "score")
-        .annotate(total=Sum("n"))
-        .order_by()
-    )
-    hists: dict[tuple[int, date], dict[int, int]] = defaultdict(dict)
-    for row in rows:
-        if kinds.get(row["touchpoint_id"]) != row["kind"] or not row["total"]:
-            continue
-        month = row["month"].date() if hasattr(row["month"], "date") else row["month"]
-        hists[(row["touchpoint_id"], month)][row["score"]] = row["total"]
+    hists = metrics.touchpoint_months(organisation.id, kinds, since=starts[0])
     result = {}
     for tp_id, kind in kinds.items():
         summaries = [metrics.summarise(kind, hists.get((tp_id, m), {})) for m in starts]

@@ -24,7 +24,9 @@ class Channel(models.TextChoices):
 
 
 class Location(models.Model):
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="locations")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="locations"
+    )
     name = models.CharField(_("name"), max_length=120)
     address = models.CharField(_("address"), max_length=200, blank=True)
 

@@ -100,7 +100,9 @@ def wilson(successes: int, n: int) -> Estimate:
     return Estimate(value=p * 100, low=low * 100, high=high * 100, n=n, se=se * 100)
 
 
-def mean_t(hist: Mapping[int, int] | Mapping[float, int], scale_min: float, scale_max: float) -> Estimate:
+def mean_t(
+    hist: Mapping[int, int] | Mapping[float, int], scale_min: float, scale_max: float
+) -> Estimate:
     """Mean of a rating scale with a Student t 95 % interval, clipped to the scale.
 
     With one answer nothing is known about the spread, so the interval is the whole scale.

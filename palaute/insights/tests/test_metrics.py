@@ -52,18 +52,37 @@ def add_response(org, tp, survey, version, when, nps, channel="web", comment="",
         idempotency_key=f"k{Response.objects.count()}",
     )
     answers = [
-        Answer(response=response, organisation=org, survey=survey, question_key="nps",
-               kind="nps", score=nps)
+        Answer(
+            response=response,
+            organisation=org,
+            survey=survey,
+            question_key="nps",
+            kind="nps",
+            score=nps,
+        )
     ]
     if ee:
         answers.append(
-            Answer(response=response, organisation=org, survey=survey, question_key="ee",
-                   kind="expectation_experience", expected=ee[0], score=ee[1])
+            Answer(
+                response=response,
+                organisation=org,
+                survey=survey,
+                question_key="ee",
+                kind="expectation_experience",
+                expected=ee[0],
+                score=ee[1],
+            )
         )
     if comment:
         answers.append(
-            Answer(response=response, organisation=org, survey=survey, question_key="why",
-                   kind="text", text=comment)
+            Answer(
+                response=response,
+                organisation=org,
+                survey=survey,
+                question_key="why",
+                kind="text",
+                text=comment,
+            )
         )
     Answer.objects.bulk_create(answers)
     rollup.count_response(response, answers)
@@ -76,11 +95,28 @@ def world(db):
     base = datetime(2026, 3, 10, 10, tzinfo=UTC)
     # March: 6 promoters, 2 passives, 2 detractors; April: 2 promoters, 8 detractors.
     for i, score in enumerate([10, 9, 9, 10, 9, 10, 7, 8, 3, 5]):
-        add_response(org, tp, survey, version, base + timedelta(hours=i), score,
-                     comment="hyvä kahvi" if score >= 9 else "", ee=(4, 5))
+        add_response(
+            org,
+            tp,
+            survey,
+            version,
+            base + timedelta(hours=i),
+            score,
+            comment="hyvä kahvi" if score >= 9 else "",
+            ee=(4, 5),
+        )
     for i, score in enumerate([10, 9, 0, 1, 2, 3, 4, 5, 6, 6]):
-        add_response(org, tp, survey, version, base + timedelta(days=31, hours=i), score,
-                     channel="kiosk", comment="pitkä jono" if score <= 6 else "", ee=(4, 2))
+        add_response(
+            org,
+            tp,
+            survey,
+            version,
+            base + timedelta(days=31, hours=i),
+            score,
+            channel="kiosk",
+            comment="pitkä jono" if score <= 6 else "",
+            ee=(4, 2),
+        )
     return org, stage, tp, survey
 
 
@@ -118,8 +154,9 @@ def test_trend_flags_a_real_drop(world):
 
 def test_trend_keeps_empty_periods(world):
     org, _, _, survey = world
-    scope = metrics.Scope(organisation_id=org.id, survey_id=survey.id,
-                          start=date(2026, 1, 1), end=date(2026, 5, 31))
+    scope = metrics.Scope(
+        organisation_id=org.id, survey_id=survey.id, start=date(2026, 1, 1), end=date(2026, 5, 31)
+    )
     points = metrics.trend(scope, "nps")
     assert [p.summary.n for p in points] == [0, 0, 10, 10, 0]
 

@@ -32,9 +32,7 @@ def test_nps_symmetry(p, a, d):
     assert mirrored.high == pytest.approx(-est.low)
 
 
-@given(
-    st.integers(1, 50), st.integers(0, 50), st.integers(0, 50), st.integers(2, 20)
-)
+@given(st.integers(1, 50), st.integers(0, 50), st.integers(0, 50), st.integers(2, 20))
 def test_nps_interval_narrows_with_n(p, a, d, factor):
     small, large = stats.nps(p, a, d), stats.nps(p * factor, a * factor, d * factor)
     assert large.high - large.low <= small.high - small.low + 1e-9
