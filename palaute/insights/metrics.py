@@ -288,33 +288,38 @@ def _period_starts(first: date, last: date, period: str) -> list[date]:
 
 def trend(scope: Scope, kind: str, period: str = "month") -> list[TrendPoint]:
     """Headline per period, each flagged when it differs really from the period before."""
+    return summary_and_trend(scope, kind, period)[1]
+
+
+def summary_and_trend(
+    scope: Scope, kind: str, period: str = "month"
+) -> tuple[Summary, list[TrendPoint]]:
+    """The whole scope's summary and its trend from one query (dashboards need both)."""
     if period not in PERIODS:
         raise ValueError(f"period: must be one of {', '.join(PERIODS)}")
     # Group by the stored day (a plain column: no per-row date function, which SQLite would
     # run in Python), then fold the at most 366 × scale-size day counts into periods.
     rows = _counts(scope, kind).values("day", "score").annotate(total=Sum("n")).order_by()
     grouped: dict[date, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    union: dict[int, int] = defaultdict(int)
     for row in rows:
         if row["total"]:
             grouped[_period_start(row["day"], period)][row["score"]] += row["total"]
+            union[row["score"]] += row["total"]
+    total = summarise(kind, dict(union))
     if not grouped:
-        return []
-    union: dict[int, int] = defaultdict(int)
-    for hist in grouped.values():
-        for s, c in hist.items():
-            union[s] += c
-    scale = _scale_for(kind, union)
+        return total, []
     first = scope.start or min(grouped)
     last = scope.end or max(grouped)
     points: list[TrendPoint] = []
     previous: Summary | None = None
     for start in _period_starts(min(first, min(grouped)), max(last, max(grouped)), period):
-        current = summarise(kind, dict(grouped.get(start, {})), scale)
+        current = summarise(kind, dict(grouped.get(start, {})), total.scale)
         real = previous is not None and stats.change_is_real(previous.headline, current.headline)
         points.append(TrendPoint(start=start, summary=current, change_is_real=real))
         if current.n:
             previous = current
-    return points
+    return total, points
 
 
 def touchpoint_months(

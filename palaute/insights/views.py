@@ -115,8 +115,7 @@ def _breakdown_rows(scope: metrics.Scope, kind: str, by: str) -> list[dict]:
 
 
 def _chart_block(scope: metrics.Scope, kind: str, trend_period: str) -> dict:
-    summary = metrics.summary(scope, kind)
-    points = metrics.trend(scope, kind, trend_period)
+    summary, points = metrics.summary_and_trend(scope, kind, trend_period)
     return {
         "figure": figure(summary),
         "distribution": mark_safe(charts.distribution_svg(summary.distribution, kind)),

@@ -218,3 +218,12 @@ def test_aggregation_does_not_load_rows(world, django_assert_max_num_queries):
         metrics.summary(metrics.Scope(organisation_id=org.id, survey_id=survey.id), "nps")
         metrics.trend(metrics.Scope(organisation_id=org.id), "nps")
     assert Answer.objects.values("kind").annotate(c=Count("id")).count() == 3
+
+
+def test_summary_and_trend_agree_with_separate_calls(world):
+    org, _, _, survey = world
+    scope = metrics.Scope(organisation_id=org.id, survey_id=survey.id)
+    total, points = metrics.summary_and_trend(scope, "nps", "week")
+    assert total == metrics.summary(scope, "nps")
+    assert sum(p.summary.n for p in points) == total.n
+    assert points == metrics.trend(scope, "nps", "week")
