@@ -112,46 +112,34 @@ def rebuild(*, organisation_id: int, survey_id: int | None = None, time_zone: st
         "c_channel": F("response__channel"),
         "c_day": TruncDate("response__submitted_at", tzinfo=tz),
     }
-    scored = (
-        answers.filter(score__isnull=False)
-        .annotate(c_kind=F("kind"), c_key=F("question_key"), c_score=F("score"), **common)
-        .values(
-            "organisation_id",
-            "c_kind",
-            "survey_id",
-            "c_key",
-            "c_stage",
-            "c_touchpoint",
-            "c_location",
-            "c_channel",
-            "c_day",
-            "c_score",
-        )
-        .annotate(c_n=Count("id"))
-        .order_by()
+    # The SELECT lists columns in the order of _COLUMNS, so it can feed INSERT … SELECT.
+    select = (
+        "organisation_id",
+        "c_kind",
+        "survey_id",
+        "c_key",
+        "c_stage",
+        "c_touchpoint",
+        "c_location",
+        "c_channel",
+        "c_day",
+        "c_score",
     )
-    expected = (
-        answers.filter(expected__isnull=False)
-        .annotate(
-            c_kind=Value(EXPECTED_KIND),
-            c_key=Concat(F("question_key"), Value(EXPECTED_SUFFIX)),
-            c_score=F("expected"),
-            **common,
-        )
-        .values(
-            "organisation_id",
-            "c_kind",
-            "survey_id",
-            "c_key",
-            "c_stage",
-            "c_touchpoint",
-            "c_location",
-            "c_channel",
-            "c_day",
-            "c_score",
-        )
-        .annotate(c_n=Count("id"))
-        .order_by()
+
+    def cells(rows, **columns):
+        return rows.annotate(**columns, **common).values(*select).annotate(c_n=Count("id"))
+
+    scored = cells(
+        answers.filter(score__isnull=False),
+        c_kind=F("kind"),
+        c_key=F("question_key"),
+        c_score=F("score"),
+    )
+    expected = cells(
+        answers.filter(expected__isnull=False),
+        c_kind=Value(EXPECTED_KIND),
+        c_key=Concat(F("question_key"), Value(EXPECTED_SUFFIX)),
+        c_score=F("expected"),
     )
     table = ScoreCount._meta.db_table
     cols = ", ".join(_COLUMNS)
@@ -160,7 +148,7 @@ def rebuild(*, organisation_id: int, survey_id: int | None = None, time_zone: st
         counts.delete()
         with connection.cursor() as cursor:
             for query in (scored, expected):
-                sql, params = query.query.sql_with_params()
+                sql, params = query.order_by().query.sql_with_params()
                 cursor.execute(f"INSERT INTO {table} ({cols}) {sql}", params)
                 written += max(cursor.rowcount, 0)
     with connection.cursor() as cursor:
