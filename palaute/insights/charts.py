@@ -209,7 +209,9 @@ def trend_svg(
                 f"{_period_label(p.start, period, True)}: {value_text(h.value)} "
                 f"({value_text(h.low)}…{value_text(h.high)}), n = {p.summary.n}{mark}"
             )
-    title = _("{label} over time, with 95 % confidence interval").format(label=label)
+    title = _("{label} over time, with {level} confidence interval").format(
+        label=label, level="95 %"
+    )
     desc = "; ".join(described) or _("No answers in this period")
     out = [_open(uid, width, height, title, desc, "chart chart-trend")]
     for tick in _ticks(y_low, y_high):

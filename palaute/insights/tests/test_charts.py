@@ -4,11 +4,21 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import date
 
+import pytest
+from django.utils import translation
+
 from palaute.insights import charts
 from palaute.insights.metrics import summarise
 from palaute.lib.stats import Estimate
 
 NS = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The assertions read the English chart texts (the default UI language is Finnish)."""
+    with translation.override("en"):
+        yield
 
 
 def parse(svg: str) -> ET.Element:
