@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "palaute.journeys",
     "palaute.surveys",
     "palaute.insights",
+    "palaute.channels",
     "palaute.api",
     "palaute.text",
 ]
@@ -95,6 +96,23 @@ TASKS = {
         "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+
+# Rate-limit counters live in the cache: per process by default, shared with REDIS_URL.
+REDIS_URL = env_str("REDIS_URL")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    )
+}
+# Limits as "<requests>/<period>" (see palaute/lib/ratelimit.py).
+RATE_LIMIT_API_TOKEN = env_str("RATE_LIMIT_API_TOKEN", "600/min")
+RATE_LIMIT_API_IP = env_str("RATE_LIMIT_API_IP", "1200/min")
+RATE_LIMIT_PUBLIC_IP = env_str("RATE_LIMIT_PUBLIC_IP", "120/min")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

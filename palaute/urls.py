@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("palaute.journeys.urls")),
     path("", include("palaute.surveys.urls")),
     path("", include("palaute.insights.urls")),
+    path("", include("palaute.channels.urls")),
 ]

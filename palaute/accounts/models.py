@@ -16,6 +16,9 @@ class Organisation(models.Model):
         _("default language"), max_length=5, choices=settings.LANGUAGES, default="fi"
     )
     time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Helsinki")
+    # Web origins (scheme://host[:port]) whose pages may embed the widget and post responses
+    # to the public submission endpoint (CORS). Empty: only our own hosted pages.
+    allowed_origins = models.JSONField(_("allowed web origins"), default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -58,6 +61,36 @@ class Membership(models.Model):
 
     def has_role(self, minimum: str) -> bool:
         return ROLE_RANK[Role(self.role)] >= ROLE_RANK[Role(minimum)]
+
+
+class ApiToken(models.Model):
+    """An organisation's API token. Only a SHA-256 digest of the secret is stored; the token is
+    shown once when created (see ``tokens.py``). ``prefix`` is the public part used to find the
+    row and to show which token is which."""
+
+    class Scope(models.TextChoices):
+        READ = "read", _("Read")
+        WRITE = "write", _("Read and write")
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(max_length=16, unique=True)
+    digest = models.CharField(max_length=64)
+    scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices, default=Scope.READ)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
 
 
 class AuditEntry(models.Model):

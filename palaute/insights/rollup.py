@@ -99,7 +99,8 @@ def rebuild(*, organisation_id: int, survey_id: int | None = None, time_zone: st
     Returns the number of count rows written.
     """
     tz = zoneinfo.ZoneInfo(time_zone)
-    answers = Answer.objects.filter(organisation_id=organisation_id)
+    # Flagged responses (e.g. kiosk button-mashing) are kept but not counted.
+    answers = Answer.objects.filter(organisation_id=organisation_id, response__flagged="")
     counts = ScoreCount.objects.filter(organisation_id=organisation_id)
     if survey_id is not None:
         answers = answers.filter(survey_id=survey_id)

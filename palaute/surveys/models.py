@@ -68,6 +68,27 @@ class SurveyVersion(models.Model):
         return f"{self.survey} v{self.number}"
 
 
+class ImportBatch(models.Model):
+    """One file of historical responses imported at once (channel ``import``). Responses keep
+    a link to their batch so an import can be reviewed and undone as a whole."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="import_batches")
+    filename = models.CharField(max_length=200)
+    mapping = models.JSONField(default=dict)
+    rows = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.rows})"
+
+
 class Response(models.Model):
     """One submitted answer set. Stage and location are copied from the touchpoint at
     submission time so metrics can group without joins and history stays stable."""
@@ -94,6 +115,18 @@ class Response(models.Model):
     contact_name = models.CharField(max_length=120, blank=True)
     contact_email = models.EmailField(blank=True)
     contact_phone = models.CharField(max_length=40, blank=True)
+    # A random id a kiosk or widget keeps in its own storage (never a cookie, never an IP).
+    device_id = models.CharField(max_length=64, blank=True)
+    # Why a response is kept out of the metrics, e.g. "mashing" (a burst of kiosk taps).
+    # Flagged responses stay stored and visible; clearing the flag counts them again.
+    flagged = models.CharField(max_length=30, blank=True)
+    import_batch = models.ForeignKey(
+        ImportBatch, null=True, blank=True, on_delete=models.CASCADE, related_name="responses"
+    )
+    # Who wrote it down, for interview and conversation notes (channel ``interview``).
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

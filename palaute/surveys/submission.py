@@ -66,9 +66,14 @@ def record_response(
     touchpoint=None,
     idempotency_key: str,
     submitted_at=None,
+    device_id: str = "",
+    flagged: str = "",
+    recorded_by=None,
 ) -> tuple[Response, bool]:
     """Store one response. Returns (response, created); a repeated idempotency key returns the
-    response stored the first time with created=False. Raises AnswersInvalid."""
+    response stored the first time with created=False. Raises AnswersInvalid.
+
+    A ``flagged`` response (e.g. "mashing") is stored but not counted in the metrics."""
     current = current_definition(survey)
     if current is None:
         raise AnswersInvalid({"survey": _("This survey has no published version.")})
@@ -90,6 +95,9 @@ def record_response(
         language=language,
         submitted_at=submitted_at or timezone.now(),
         idempotency_key=idempotency_key,
+        device_id=device_id[:64],
+        flagged=flagged,
+        recorded_by=recorded_by,
     )
     rows = _answer_rows(survey, definition, cleaned, language, response)
     with transaction.atomic():
@@ -106,7 +114,8 @@ def record_response(
         for row in rows:
             row.response = response
         Answer.objects.bulk_create(rows)
-        count_response(response, rows)
+        if not flagged:
+            count_response(response, rows)
     return response, True
 
 

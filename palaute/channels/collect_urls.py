@@ -1,0 +1,3 @@
+"""collect channel URLs (being built)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""import channel URLs (being built)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""interview channel URLs (being built)."""
+
+urlpatterns: list = []

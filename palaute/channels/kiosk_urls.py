@@ -1,0 +1,3 @@
+"""kiosk channel URLs (being built)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""poster channel URLs (being built)."""
+
+urlpatterns: list = []

@@ -1,0 +1,12 @@
+"""Collection channels: public submission endpoint and widget, kiosk, QR posters, imports and
+interview notes. Each channel keeps its own URL module; this one gathers them."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("palaute.channels.collect_urls")),
+    path("", include("palaute.channels.kiosk_urls")),
+    path("", include("palaute.channels.poster_urls")),
+    path("", include("palaute.channels.interview_urls")),
+    path("", include("palaute.channels.import_urls")),
+]
