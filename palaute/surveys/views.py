@@ -6,7 +6,6 @@ The domain work (validation, versions) lives in ``definition.py`` and ``publishi
 
 import json
 
-import segno
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from palaute.accounts.models import Role, record_audit
 from palaute.accounts.permissions import member_required
+from palaute.channels import posters
 from palaute.surveys.forms import (
     SurveyCreateForm,
     SurveyEditForm,
@@ -95,7 +95,7 @@ def survey_create(request):
 def survey_detail(request, key):
     survey = _survey(request, key)
     url = public_url(survey)
-    qr_svg = segno.make(url, error="m").svg_inline(scale=5, border=2, omitsize=True, title=url)
+    qr_svg = posters.qr_svg_inline(url, title=url)
     versions = survey.versions.select_related("created_by").order_by("-number")
     return render(
         request,
