@@ -140,6 +140,10 @@ class Response(models.Model):
             models.Index(fields=["survey", "-submitted_at"], name="response_survey_time"),
             models.Index(fields=["organisation", "-submitted_at"], name="response_org_time"),
             models.Index(fields=["touchpoint", "-submitted_at"], name="response_tp_time"),
+            # Kiosk button-mashing checks look up one device's recent taps.
+            models.Index(
+                fields=["survey", "device_id", "submitted_at"], name="response_survey_device_time"
+            ),
         ]
 
     def __str__(self) -> str:
