@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "palaute.surveys",
     "palaute.insights",
     "palaute.channels",
+    "palaute.outreach",
     "palaute.api",
     "palaute.text",
 ]
@@ -96,6 +97,20 @@ TASKS = {
         "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+
+# Email: SMTP through Django's mail backends (docs/self-hosting.md, docs/automation.md).
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)  # must stay below the send lease
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "palaute@localhost")
+EMAIL_BOUNCE_ADDRESS = env_str("EMAIL_BOUNCE_ADDRESS")
+EMAIL_WEBHOOK_SECRET = env_str("EMAIL_WEBHOOK_SECRET")
+OUTREACH_SEND_LEASE_SECONDS = env_int("OUTREACH_SEND_LEASE_SECONDS", 300)
 
 # Rate-limit counters live in the cache: per process by default, shared with REDIS_URL.
 REDIS_URL = env_str("REDIS_URL")

@@ -11,6 +11,8 @@ urlpatterns = [
     path("", include("palaute.accounts.urls")),
     path("", include("palaute.journeys.urls")),
     path("", include("palaute.surveys.urls")),
+    path("", include("palaute.outreach.public_urls")),
+    path("", include("palaute.outreach.urls")),
     path("", include("palaute.insights.urls")),
     path("", include("palaute.channels.urls")),
 ]

@@ -15,6 +15,7 @@ import uuid
 from typing import Any
 from urllib.parse import urlencode
 
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from palaute.journeys.models import Touchpoint
+from palaute.outreach import links as invitation_links
 from palaute.surveys.definition import SurveyDefinition, visible_keys
 from palaute.surveys.models import Survey
 from palaute.surveys.publishing import current_definition
@@ -44,9 +46,15 @@ def survey_page(request, public_key: str):
             return render(request, "surveys/public/closed.html", {"lang": lang}, status=410)
     definition = current[1]
     lang = _language(request, definition)
+    # A personal invitation link (?inv=…) ties the response to the invited contact.
+    invitation = invitation_links.invitation_from_request(request, survey)
     with translation.override(lang):
         if request.method == "POST":
-            return _submit(request, survey, definition, lang)
+            return _submit(request, survey, definition, lang, invitation)
+        if invitation is not None:
+            if invitation.completed_at is not None:
+                return invitation_links.answered_page(request, lang)
+            invitation_links.page_shown(invitation)
         context = _form_context(request, definition, lang, raw={}, visible=None, errors={})
         return render(request, "surveys/public/page.html", context)
 
@@ -64,7 +72,9 @@ def thanks_page(request, public_key: str):
         return render(request, "surveys/public/thanks.html", context)
 
 
-def _submit(request, survey: Survey, definition: SurveyDefinition, lang: str):
+def _submit(request, survey: Survey, definition: SurveyDefinition, lang: str, invitation=None):
+    if invitation is not None:
+        invitation_links.submitting(invitation)
     presented = set(filter(None, request.POST.get("presented", "").split(",")))
     raw = answers_from_form(definition, request.POST, presented)
     cleaned, errors = clean_answers(definition, raw)
@@ -76,15 +86,23 @@ def _submit(request, survey: Survey, definition: SurveyDefinition, lang: str):
         context = _form_context(request, definition, lang, raw=raw, visible=visible, errors=errors)
         context["follow_up"] = True
         return render(request, "surveys/public/page.html", context)
+    if invitation is not None:
+        idempotency_key = invitation_links.submission_key(invitation)
+    else:
+        idempotency_key = _idempotency_key(request)
     try:
-        record_response(
-            survey,
-            answers=raw,
-            channel=_channel(request),
-            language=lang,
-            touchpoint=_touchpoint(request, survey),
-            idempotency_key=_idempotency_key(request),
-        )
+        # One transaction: an invited contact's response and the invitation's completion.
+        with transaction.atomic():
+            response, _created = record_response(
+                survey,
+                answers=raw,
+                channel=_channel(request),
+                language=lang,
+                touchpoint=_touchpoint(request, survey),
+                idempotency_key=idempotency_key,
+            )
+            if invitation is not None:
+                invitation_links.recorded(invitation, response)
     except AnswersInvalid as exc:
         context = _form_context(
             request, definition, lang, raw=raw, visible=visible, errors=exc.errors
@@ -159,7 +177,7 @@ def _idempotency_key(request) -> str:
 
 
 def _query(request, **changes: str) -> str:
-    params = {k: request.GET[k] for k in ("lang", "ch", "tp") if request.GET.get(k)}
+    params = {k: request.GET[k] for k in ("lang", "ch", "tp", "inv") if request.GET.get(k)}
     params.update(changes)
     return "?" + urlencode(params)
 

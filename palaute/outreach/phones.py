@@ -1,0 +1,27 @@
+"""Phone numbers in E.164 form (+358401234567), so the same number typed two ways is one
+contact and an SMS provider gets what it expects. Numbers without a country code are read as
+Finnish unless another default region is given."""
+
+from __future__ import annotations
+
+import phonenumbers
+
+DEFAULT_REGION = "FI"
+
+
+class InvalidPhone(ValueError):
+    pass
+
+
+def normalise_phone(raw: str, region: str = DEFAULT_REGION) -> str:
+    """The number in E.164 form, "" for empty input; raises InvalidPhone."""
+    text = (raw or "").strip()
+    if not text:
+        return ""
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        raise InvalidPhone("not a phone number") from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidPhone("not a valid phone number") from None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
