@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # serves the API docs' Swagger files locally (no CDN)
     "django_tasks",
     "django_tasks_db",
     "palaute.accounts",

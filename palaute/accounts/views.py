@@ -1,8 +1,6 @@
-"""Sign-in, switching the active organisation, and organisation settings (BRIEF §7)."""
+"""Sign-in, switching the active organisation, organisation settings and API tokens
+(BRIEF §7)."""
 
-from zoneinfo import available_timezones
-
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -11,37 +9,14 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from palaute.accounts import tokens
+from palaute.accounts.forms import OrganisationForm, RoleForm, TokenForm
 from palaute.accounts.middleware import SESSION_KEY
-from palaute.accounts.models import Membership, Organisation, Role, record_audit
+from palaute.accounts.models import ApiToken, Membership, Role, record_audit
 from palaute.accounts.permissions import member_required
-
-
-class OrganisationForm(forms.ModelForm):
-    class Meta:
-        model = Organisation
-        fields = ["name", "default_language", "time_zone"]
-
-    def clean_name(self):
-        name = self.cleaned_data["name"].strip()
-        if not name:
-            raise forms.ValidationError(gettext_lazy("Enter a name."))
-        return name
-
-    def clean_time_zone(self):
-        zone = self.cleaned_data["time_zone"].strip()
-        if zone not in available_timezones():
-            raise forms.ValidationError(
-                gettext_lazy("Unknown time zone; use a name such as Europe/Helsinki.")
-            )
-        return zone
-
-
-class RoleForm(forms.Form):
-    membership = forms.IntegerField(widget=forms.HiddenInput)
-    role = forms.ChoiceField(label=gettext_lazy("role"), choices=Role.choices)
 
 
 @require_POST
@@ -105,6 +80,7 @@ def organisation_settings(request):
             "members": members,
             "roles": Role.choices,
             "is_owner": is_owner,
+            "can_manage_tokens": request.membership.has_role(Role.MANAGER),
             "role_error": role_error,
             "nav": "settings",
         },
@@ -142,3 +118,43 @@ def _change_role(request) -> str | None:
         )
     messages.success(request, _("Role changed."))
     return None
+
+
+@never_cache  # the page that shows a new token must not be kept by a browser or proxy
+@member_required(Role.MANAGER)
+def api_tokens(request):
+    """List the organisation's API tokens and create one; a new token is shown once, in the
+    answer to the POST that created it, and never again."""
+    organisation = request.organisation
+    form = TokenForm(request.POST or None)
+    created = None
+    if request.method == "POST" and form.is_valid():
+        token, plain = tokens.create_token(
+            organisation,
+            name=form.cleaned_data["name"],
+            scope=form.cleaned_data["scope"],
+            created_by=request.user,
+        )
+        created = {"token": token, "plain": plain}
+        form = TokenForm()
+    return render(
+        request,
+        "accounts/api_tokens.html",
+        {
+            "nav": "settings",
+            "form": form,
+            "created": created,
+            "tokens": ApiToken.objects.filter(organisation=organisation).select_related(
+                "created_by"
+            ),
+        },
+    )
+
+
+@require_POST
+@member_required(Role.MANAGER)
+def api_token_revoke(request, pk: int):
+    token = get_object_or_404(ApiToken, pk=pk, organisation=request.organisation)
+    if tokens.revoke_token(token, request.user):
+        messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})
+    return redirect("api_tokens")
