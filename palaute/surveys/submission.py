@@ -13,8 +13,8 @@ Raw answers come from a form (strings) or a JSON body. Accepted shapes, per ques
 Empty values (None, "", [], {}) mean "not answered". Answers to questions hidden by branching
 are dropped. The cleaned values (the same shapes, typed) drive ``definition.visible_keys``.
 
-This is the hot path of every channel: a handful of queries (one savepoint-guarded INSERT for
-the response, one bulk INSERT for the answers, one batched upsert for the counts).
+This is the hot path of every channel: three statements (an INSERT … ON CONFLICT DO NOTHING
+for the response, one executemany for the answers, one batched upsert for the counts).
 """
 
 from __future__ import annotations
@@ -25,12 +25,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from palaute.insights.rollup import count_response
 from palaute.journeys.models import Channel
+from palaute.lib.sqlinsert import insert_many, insert_unless_duplicate
 from palaute.surveys.definition import (
     MAX_ANSWER_TEXT,
     ChoiceQuestion,
@@ -101,19 +102,13 @@ def record_response(
     )
     rows = _answer_rows(survey, definition, cleaned, language, response)
     with transaction.atomic():
-        try:
-            with transaction.atomic():  # a savepoint: a duplicate key rolls back only this
-                response.save(force_insert=True)
-        except IntegrityError:
-            existing = Response.objects.filter(
-                survey=survey, idempotency_key=idempotency_key
-            ).first()
-            if existing is None:
-                raise
+        if not insert_unless_duplicate(response, ("survey", "idempotency_key")):
+            # A retry or a double tap: the first response stands.
+            existing = Response.objects.get(survey=survey, idempotency_key=idempotency_key)
             return existing, False
         for row in rows:
             row.response = response
-        Answer.objects.bulk_create(rows)
+        insert_many(rows)
         if not flagged:
             count_response(response, rows)
     return response, True
