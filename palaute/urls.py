@@ -4,6 +4,8 @@ from django.views.generic import RedirectView
 from palaute.api.urls import api
 
 urlpatterns = [
+    # The public submission endpoints first: they are the hot path of every channel.
+    path("", include("palaute.channels.collect_urls")),
     path("api/v1/", api.urls),
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,10 +1,9 @@
-"""Collection channels: public submission endpoint and widget, kiosk, QR posters, imports and
+"""Collection channels (the public submission endpoint is included first in palaute/urls.py): kiosk, QR posters, imports and
 interview notes. Each channel keeps its own URL module; this one gathers them."""
 
 from django.urls import include, path
 
 urlpatterns = [
-    path("", include("palaute.channels.collect_urls")),
     path("", include("palaute.channels.kiosk_urls")),
     path("", include("palaute.channels.poster_urls")),
     path("", include("palaute.channels.interview_urls")),
