@@ -1,5 +1,6 @@
-"""Collection channels (the public submission endpoint is included first in palaute/urls.py): kiosk, QR posters, imports and
-interview notes. Each channel keeps its own URL module; this one gathers them."""
+"""Collection channels: kiosk, QR posters, imports and interview notes. Each channel keeps
+its own URL module; this one gathers them. (The public submission endpoint and widget,
+``collect_urls``, is included first in palaute/urls.py: it is the hot path.)"""
 
 from django.urls import include, path
 
