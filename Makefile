@@ -35,7 +35,7 @@ test-postgres: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy palaute/lib palaute/insights/metrics.py palaute/insights/rollup.py palaute/surveys/definition.py palaute/surveys/submission.py palaute/surveys/publishing.py palaute/text palaute/api palaute/accounts/tokens.py palaute/accounts/forms.py
+	$(VENV)/bin/mypy palaute/lib palaute/insights/metrics.py palaute/insights/rollup.py palaute/surveys/definition.py palaute/surveys/submission.py palaute/surveys/publishing.py palaute/text palaute/api palaute/accounts/tokens.py palaute/accounts/forms.py palaute/insights/drivers.py
 
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .

@@ -16,5 +16,6 @@ urlpatterns = [
     path("", include("palaute.outreach.public_urls")),
     path("", include("palaute.outreach.urls")),
     path("", include("palaute.insights.urls")),
+    path("", include("palaute.text.urls")),
     path("", include("palaute.channels.urls")),
 ]

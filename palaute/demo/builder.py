@@ -38,6 +38,7 @@ from palaute.insights.models import ScoreCount
 from palaute.journeys.defaults import create_default_stages
 from palaute.journeys.models import Location, Stage, Touchpoint
 from palaute.surveys.models import Answer, Response, Survey, SurveyVersion
+from palaute.text.analysis import analyse_history
 
 TIME_ZONE = "Europe/Helsinki"
 TZ = zoneinfo.ZoneInfo(TIME_ZONE)
@@ -965,6 +966,7 @@ class BuildResult:
     score_rows: int
     timeline: Timeline
     per_survey: dict[str, int] = field(default_factory=dict)
+    analysed: int = 0  # comments run through text analytics
 
 
 def existing_demo_organisations() -> list[Organisation]:
@@ -1151,6 +1153,10 @@ def build(
                     answer_rows.append((response, rows))
             _store(org, response_rows, answer_rows, result)
             result.score_rows += rollup.rebuild(organisation_id=org.id, time_zone=TIME_ZONE)
+        # Text analytics on every comment, in bulk (what `palaute analyse_comments` does), so
+        # the explorer, theme trends and driver analysis have data at once.
+        for org in result.organisations:
+            result.analysed += analyse_history(org)
     return result
 
 

@@ -28,6 +28,7 @@ from palaute.text.lexicon import THEME_KEYS
 from palaute.text.pipeline import Analysis, analyse_many
 from palaute.text.sentiment import LABELS, NEGATIVE, POSITIVE
 from palaute.text.themes import ThemeHit
+from palaute.text.tokens import is_word, tokenise
 
 FORMAT = b"palaute-text-model/1\n"
 RULE_WEIGHT = 2.0  # keeps the few rule features visible beside thousands of n-grams
@@ -147,13 +148,27 @@ class ThemeModel:
         return p[:, -len(self.keys) :]
 
     def drivers(self, analysis: Analysis, key: str, limit: int = 3) -> tuple[str, ...]:
-        """The comment's lemmas that pushed ``key`` up most: the evidence to highlight."""
+        """The comment's words whose lemmas pushed ``key`` up most: the evidence to highlight,
+        as they are written in the comment (the lemmas line up with its word tokens)."""
         column = self.keys.index(key)
         weights = self.estimator.estimators_[column].coef_[0]
         index = self.features.lemma_index()
-        scored = {lemma: weights[index[lemma]] for lemma in analysis.lemmas if lemma in index}
-        ranked = sorted((w, lemma) for lemma, w in scored.items() if w > 0)
-        return tuple(lemma for _, lemma in reversed(ranked[-limit:]))
+        words = [t for t in tokenise(analysis.text) if is_word(t)]
+        if len(words) != len(analysis.lemmas):
+            words = list(analysis.lemmas)
+        scored: dict[str, float] = {}
+        for word, lemma in zip(words, analysis.lemmas, strict=True):
+            if lemma in index and weights[index[lemma]] > 0:
+                scored[word] = weights[index[lemma]]
+        ranked = sorted(scored.items(), key=lambda item: -item[1])
+        return tuple(word for word, _ in ranked[:limit])
+
+
+@dataclass(frozen=True)
+class Doubt:
+    value: float  # 0 sure … 1 coin toss
+    theme: str | None = None  # None: the doubt is about the sentiment
+    probability: float | None = None  # the model's P(theme present)
 
 
 @dataclass
@@ -206,15 +221,29 @@ class TextModel:
 
     def uncertainty(self, analyses: Sequence[Analysis]) -> list[float]:
         """0 (sure) … 1 (a coin toss): the least certain decision the models make per comment."""
-        worst = np.zeros(len(analyses))
-        if self.themes is not None and self.themes.keys and analyses:
+        return [doubt.value for doubt in self.doubts(analyses)]
+
+    def doubts(self, analyses: Sequence[Analysis]) -> list["Doubt"]:
+        """Per comment, the decision the models are least sure about: a theme (with the
+        model's probability that it is present) or, with ``theme=None``, the sentiment."""
+        found = [Doubt(0.0) for _ in analyses]
+        if not analyses:
+            return found
+        if self.themes is not None and self.themes.keys:
             p = self.themes.probabilities(analyses)
-            worst = np.maximum(worst, (1 - np.abs(2 * p - 1)).max(axis=1))
-        if self.sentiment is not None and analyses:
+            closeness = 1 - np.abs(2 * p - 1)
+            best = closeness.argmax(axis=1)
+            for i, column in enumerate(best):
+                found[i] = Doubt(
+                    float(closeness[i, column]), self.themes.keys[column], float(p[i, column])
+                )
+        if self.sentiment is not None:
             p = np.sort(self.sentiment.probabilities(analyses), axis=1)
             margin = p[:, -1] - (p[:, -2] if p.shape[1] > 1 else 0)
-            worst = np.maximum(worst, 1 - margin)
-        return [float(x) for x in worst]
+            for i, m in enumerate(margin):
+                if 1 - m > found[i].value:
+                    found[i] = Doubt(float(1 - m))
+        return found
 
     def to_bytes(self) -> bytes:
         return FORMAT + pickle.dumps(
@@ -245,6 +274,18 @@ def train(
     """Fit from labelled pairs; None marks "not labelled" for that model, so one comment can
     teach sentiment without claiming anything about themes and the other way round."""
     analyses = analyse_many(texts, fallback_language)
+    return train_analyses(analyses, sentiments, themes, c, balanced, use_embeddings)
+
+
+def train_analyses(
+    analyses: Sequence[Analysis],
+    sentiments: Sequence[str | None] | None = None,
+    themes: Sequence[Sequence[str] | None] | None = None,
+    c: float = 4.0,
+    balanced: bool = True,
+    use_embeddings: bool = False,
+) -> TextModel:
+    """``train`` on comments the rule pipeline has already analysed."""
     model = TextModel()
     if sentiments is not None:
         rows = [(a, s) for a, s in zip(analyses, sentiments, strict=True) if s]
@@ -258,3 +299,56 @@ def train(
             theme_model = ThemeModel(c).fit([a for a, _ in tagged], [t for _, t in tagged])
             model.themes = theme_model if theme_model.keys else None
     return model
+
+
+MIN_TO_EVALUATE = 20
+
+
+def cross_validate(
+    texts: Sequence[str],
+    sentiments: Sequence[str | None],
+    themes: Sequence[Sequence[str] | None],
+    fallback_language: str = "fi",
+    folds: int = 5,
+    seed: int = 0,
+) -> dict[str, float | int]:
+    """How well training on these labels predicts held-out ones (k-fold), judged as the whole
+    system works: rule analysis refined by the model trained on the other folds.
+
+    Returns ``sentiment_accuracy`` over the comments with a sentiment label and ``theme_f1``
+    (micro-averaged over theme keys) over the comments with theme labels, with their counts;
+    empty when there are fewer than ``MIN_TO_EVALUATE`` examples."""
+    n = len(texts)
+    if n < MIN_TO_EVALUATE:
+        return {}
+    analyses = analyse_many(texts, fallback_language)
+    order = np.random.default_rng(seed).permutation(n)
+    correct = judged = tp = fp = fn = 0
+    for fold in range(folds):
+        held = set(order[fold::folds].tolist())
+        train_idx = [i for i in range(n) if i not in held]
+        test_idx = sorted(held)
+        model = train_analyses(
+            [analyses[i] for i in train_idx],
+            [sentiments[i] for i in train_idx],
+            [themes[i] for i in train_idx],
+        )
+        refined = model.refine_many([analyses[i] for i in test_idx])
+        for i, result in zip(test_idx, refined, strict=True):
+            if sentiments[i]:
+                judged += 1
+                correct += result.sentiment == sentiments[i]
+            gold = themes[i]
+            if gold is not None:
+                predicted = result.theme_keys()
+                tp += len(predicted & set(gold))
+                fp += len(predicted - set(gold))
+                fn += len(set(gold) - predicted)
+    scores: dict[str, float | int] = {"folds": folds}
+    if judged:
+        scores["sentiment_accuracy"] = correct / judged
+        scores["sentiment_examples"] = judged
+    if tp + fp + fn:
+        scores["theme_f1"] = 2 * tp / (2 * tp + fp + fn)
+        scores["theme_examples"] = sum(1 for t in themes if t is not None)
+    return scores

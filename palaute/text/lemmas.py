@@ -20,6 +20,8 @@ def lemma(word: str, lang: str) -> str:
     found = _CACHE.get(key)
     if found is None:
         found = simplemma.lemmatize(word, lang=lang).lower() if lang in _LEMMA_LANGS else word
+        # simplemma's Finnish data has a few lemmas with a stray full stop ("parhaita" → "paras.").
+        found = found.rstrip(".") or word
         if len(_CACHE) >= _CACHE_LIMIT:
             _CACHE.clear()
         _CACHE[key] = found

@@ -9,7 +9,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from palaute.accounts.models import Organisation
-from palaute.surveys.models import Answer, Response
+from palaute.journeys.models import Stage, Touchpoint
+from palaute.surveys.models import Answer, Response, Survey
 
 
 class Sentiment(models.TextChoices):
@@ -31,6 +32,20 @@ class CommentAnalysis(models.Model):
     answer = models.OneToOneField(Answer, on_delete=models.CASCADE, related_name="analysis")
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="+")
+    # Copied from the response (as Response copies its touchpoint's stage) so the verbatim
+    # explorer filters and sorts on one indexed table, whatever the history's size.
+    survey = models.ForeignKey(
+        Survey, null=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    touchpoint = models.ForeignKey(
+        Touchpoint, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    stage = models.ForeignKey(
+        Stage, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    submitted_at = models.DateTimeField(null=True)
+    # The local day in the organisation's time zone: trends group by it as a plain column.
+    day = models.DateField(null=True)
     language = models.CharField(max_length=5)
     sentiment = models.CharField(max_length=10, choices=Sentiment.choices)
     score = models.FloatField()
@@ -43,6 +58,9 @@ class CommentAnalysis(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["organisation", "sentiment"], name="analysis_org_sentiment"),
+            models.Index(fields=["organisation", "-submitted_at"], name="analysis_org_time"),
+            models.Index(fields=["survey", "-submitted_at"], name="analysis_survey_time"),
+            models.Index(fields=["touchpoint", "-submitted_at"], name="analysis_tp_time"),
         ]
 
     def __str__(self) -> str:
@@ -54,7 +72,19 @@ class ThemeMention(models.Model):
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="theme_mentions")
-    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="+")
+    # Reverse name for driver analysis: one query aggregates a response's answers and themes.
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="theme_mentions")
+    # Copied from the response so trends and the heat map are GROUP BYs over this table alone.
+    survey = models.ForeignKey(
+        Survey, null=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    touchpoint = models.ForeignKey(
+        Touchpoint, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    stage = models.ForeignKey(
+        Stage, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    day = models.DateField(null=True)
     theme_key = models.CharField(max_length=60)
     sentiment = models.CharField(max_length=10, choices=Sentiment.choices)
     # {"words": [...], "opinion_words": [...]}: what to highlight in the verbatim.
@@ -64,10 +94,14 @@ class ThemeMention(models.Model):
 
     class Meta:
         indexes = [
+            # Covers the trend and heat-map GROUP BYs (read from the index alone) and the
+            # explorer's theme filter.
             models.Index(
-                fields=["organisation", "theme_key", "sentiment"], name="mention_org_theme"
+                fields=["organisation", "theme_key", "sentiment", "day", "touchpoint"],
+                name="mention_org_theme_cover",
             ),
             models.Index(fields=["response"], name="mention_response"),
+            models.Index(fields=["survey", "theme_key"], name="mention_survey_theme"),
         ]
 
     def __str__(self) -> str:
@@ -85,8 +119,9 @@ class Theme(models.Model):
     keywords = models.JSONField(_("keywords"), default=list, blank=True)
     # Comments that are about this theme: they train the organisation's model.
     example_comments = models.JSONField(_("example comments"), default=list, blank=True)
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["key"]
@@ -113,6 +148,8 @@ class ThemeLabel(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # A correction changes a label in place; retraining compares this with the model's time.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [

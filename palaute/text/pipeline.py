@@ -24,7 +24,7 @@ from palaute.text.themes import ThemeHit, UserThemes, detect
 from palaute.text.tokens import EMOTICONS as _EMOTICONS
 from palaute.text.tokens import is_word, tokenise
 
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,24 +44,44 @@ def squash(raw: float) -> float:
     return raw / math.sqrt(raw * raw + ALPHA) if raw else 0.0
 
 
+EXISTENTIAL = "olla"  # Finnish "X ei ollut": the negation reaches back to X
+
+
 def score_clause(infos: Sequence[WordInfo | None], start: int, end: int) -> ClauseScore:
-    """Score tokens ``start:end``; ``infos`` holds None for punctuation and numbers."""
+    """Score tokens ``start:end``; ``infos`` holds None for punctuation and numbers.
+
+    Finnish puts what is absent before the negated verb: "Jonoa ei juuri ollut" (there was
+    hardly a queue). When a negator is followed by a form of "olla" within its scope, it flips
+    the opinion word just before it in the clause instead of the ones after it."""
     raw = positive = negative = 0.0
     evidence: list[int] = []
     negate_left = boost_left = 0
     boost = 1.0
+    last: float | None = None  # the last counted, unnegated opinion value, for "X ei ollut"
+    last_at = -10
     for i in range(start, end):
         info = infos[i]
         if info is None:
             continue
         value = info.valence
         if info.negator:
-            negate_left = NEGATION_SCOPE
             evidence.append(i)
+            if last is not None and i - last_at <= 2 and _existential_follows(infos, i + 1, end):
+                flipped = last * (FLIP_POSITIVE if last > 0 else FLIP_NEGATIVE)
+                raw += flipped - last
+                positive -= max(last, 0.0)
+                negative -= min(last, 0.0)
+                positive += max(flipped, 0.0)
+                negative += min(flipped, 0.0)
+                last = None
+                negate_left = 0
+                continue
+            negate_left = NEGATION_SCOPE
             continue
         if info.intensity != 1.0 and not value:
             boost, boost_left = info.intensity, INTENSITY_SCOPE
             continue
+        negated = bool(negate_left)
         if negate_left:
             if info.negated_valence:
                 value = info.negated_valence
@@ -80,9 +100,25 @@ def score_clause(infos: Sequence[WordInfo | None], start: int, end: int) -> Clau
                 negative += value
             evidence.append(i)
             negate_left = 0
+            last = None if negated else value
+            last_at = i
         if boost_left:
             boost_left -= 1
     return ClauseScore(raw, positive, negative, tuple(evidence))
+
+
+def _existential_follows(infos: Sequence[WordInfo | None], start: int, end: int) -> bool:
+    """A form of "olla" follows within the negator's scope, and no opinion word after it:
+    "ei ollut hyvää" negates "hyvää", not the word before the negator."""
+    found = False
+    for j in range(start, min(end, start + NEGATION_SCOPE + 1)):
+        info = infos[j]
+        if info is None:
+            continue
+        if info.valence:
+            return False
+        found = found or info.lemma == EXISTENTIAL
+    return found
 
 
 def label_of(score: float, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> str:

@@ -230,3 +230,54 @@ def test_compose_varies():
     }
     assert len(made) > 100
     assert all(c.endswith((".", "!")) for c in made)
+
+
+# --- text analytics on the demo ---------------------------------------------------------------
+
+
+def _theme_drivers(org_slug: str, survey_key: str):
+    from palaute.insights import drivers
+
+    survey = Survey.objects.get(organisation__slug=org_slug, key=survey_key)
+    outcome = drivers.default_outcome(drivers.scored_questions(survey))
+    return drivers.analyse(drivers.load(survey, outcome), kinds=("theme",))
+
+
+def _fix_first(org_slug: str, survey_key: str) -> list[str]:
+    return [d.name for d in _theme_drivers(org_slug, survey_key).fix_first]
+
+
+@pytest.mark.django_db
+def test_demo_text_analytics_points_at_the_planted_problems():
+    """On the full-size demo (what `palaute demo` builds; driver analysis needs the volume)."""
+    from palaute.text import trends
+    from palaute.text.models import CommentAnalysis
+
+    result = builder.build(responses=20000, seed=1, now=NOW)
+    assert result.analysed == result.comments > 0
+    assert CommentAnalysis.objects.count() == result.comments
+
+    cafe, installer = builder.CAFE_SLUG, builder.INSTALLER_SLUG
+    # Summer queues and mess at the café counter.
+    fix = _fix_first(cafe, "counter-kiosk")
+    assert fix[0] == "schedule" and "environment_respect" in fix
+    # Booking effort until the calendar was fixed: the booking system.
+    assert "tools_systems" in _fix_first(cafe, "online-booking")
+    # The praised coffee: product quality is mentioned mostly positively and is no problem.
+    coffee = {d.name: d for d in _theme_drivers(cafe, "table-qr").drivers}["product_quality"]
+    assert coffee.performance > 80 and coffee.quadrant in ("keep_up", "strength")
+    # Installation after the staff change: dust and delays.
+    assert {"environment_respect", "schedule"} <= set(_fix_first(installer, "installation"))
+    # Recurring invoice errors.
+    assert "price_value" in _fix_first(installer, "invoicing")
+
+    # Theme trends: the counter's queue complaints peak in summer; the heat map agrees.
+    org = Organisation.objects.get(slug=cafe)
+    counter = Touchpoint.objects.get(organisation=org, key="counter")
+    qs = trends.mentions(org.id, None, None, touchpoint_id=counter.id)
+    (schedule,) = [t for t in trends.theme_trends(qs, {}) if t.key == "schedule"]
+    by_month = {m.month: tally for m, tally in schedule.months}
+    assert by_month[7].negative > 3 * max(1, by_month[2].negative)
+    heat = trends.heat_map(trends.mentions(org.id, None, None), org.id, {})
+    assert heat.cell("schedule", counter).net < -30
+    assert heat.cell("product_quality", counter).net > 20

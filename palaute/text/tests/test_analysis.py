@@ -162,6 +162,18 @@ def test_active_learning_queue_skips_tagged_answers():
         for t in ("Kävin eilen", "Loistava palvelu, kiitos!", "Kahvi oli surkeaa")
     ]
     ThemeLabel.objects.create(organisation=org, answer=answers[0], theme_key="staff", present=False)
-    queue = analysis.active_learning_queue(org, limit=5)
+    queue = [item.answer_id for item in analysis.active_learning_queue(org, limit=5)]
     assert answers[0].pk not in queue
     assert set(queue) == {answers[1].pk, answers[2].pk}
+
+
+@pytest.mark.django_db
+def test_active_learning_queue_asks_about_each_wording_once():
+    org, survey, version = make_org("toisto")
+    for _ in range(3):
+        add_comment(org, survey, version, "Käymme täällä joka viikko")
+    add_comment(org, survey, version, "Kävin eilen")
+    queue = analysis.active_learning_queue(org, limit=5)
+    texts = [Answer.objects.get(pk=item.answer_id).text for item in queue]
+    assert len(texts) == 2 and set(texts) == {"Käymme täällä joka viikko", "Kävin eilen"}
+    assert all(item.theme is None for item in queue)  # no model yet: ask about sentiment

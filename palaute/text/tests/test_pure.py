@@ -90,3 +90,13 @@ def test_english_themes_and_evidence():
 def test_analyse_many_matches_analyse():
     texts = ["Hyvä palvelu, kiitos!", "Lasku oli liian suuri ja virheellinen."]
     assert analyse_many(texts) == [analyse(t) for t in texts]
+
+
+def test_finnish_negated_existence_reaches_back_to_what_was_absent():
+    from palaute.text.pipeline import analyse
+
+    assert analyse("Jonoa ei juuri ollut", "fi").sentiment == "positive"
+    assert analyse("Virheitä ei ollut", "fi").sentiment == "positive"
+    assert analyse("Jono ei liikkunut", "fi").sentiment == "negative"  # not about existence
+    # "ei ollut hyvää" negates what follows, not the complaint before it.
+    assert analyse("Palvelu oli hidas ja kahvi ei ollut hyvää", "fi").sentiment == "negative"
