@@ -26,6 +26,7 @@ from django.db import transaction
 from palaute.insights.rollup import count_response
 from palaute.journeys.models import Channel
 from palaute.surveys.models import Response
+from palaute.text.hooks import response_recorded
 
 MASHING = "mashing"
 BURST_TAPS = 5
@@ -118,4 +119,9 @@ def _set_flag(survey, response_ids: Iterable[int], reason: str) -> int:
         for response in changed:
             count_response(response, response.answers.all(), sign=sign)
         Response.objects.filter(pk__in=[r.pk for r in changed]).update(flagged=reason)
+        if not reason:
+            # Counted again: its comment is analysed like any new one (flagged ones were not).
+            for response in changed:
+                response.flagged = ""
+                response_recorded(response, list(response.answers.all()))
     return len(changed)
