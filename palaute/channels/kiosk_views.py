@@ -64,13 +64,15 @@ def kiosk_page(request, public_key: str):
     try:
         touchpoint = _touchpoint(request, survey)
     except UnknownTouchpoint:
-        text = _("The link names a touchpoint (tp=%(key)s) this organisation does not have.")
-        return _notice(
-            request, _("Unknown touchpoint"), text % {"key": request.GET["tp"]}, status=404
-        )
+        with translation.override(_notice_language(request)):
+            text = _("The link names a touchpoint (tp=%(key)s) this organisation does not have.")
+            return _notice(
+                request, _("Unknown touchpoint"), text % {"key": request.GET["tp"]}, status=404
+            )
     current = current_definition(survey) if survey.is_active else None
     if current is None:
-        return _notice(request, _("This kiosk is closed"), _closed_text(), status=410)
+        with translation.override(_notice_language(request)):
+            return _notice(request, _("This kiosk is closed"), _closed_text(), status=410)
     definition = current[1]
     lang = _language(request, definition)
     with translation.override(lang):
@@ -382,8 +384,14 @@ def _kiosk_links(survey: Survey) -> list[KioskLink]:
     return links
 
 
+def _notice_language(request) -> str:
+    return request.GET.get("lang") if request.GET.get("lang") in LANGUAGE_NAMES else "fi"
+
+
 def _notice(request, title: str, text: str, *, status: int):
-    lang = request.GET.get("lang") if request.GET.get("lang") in LANGUAGE_NAMES else "fi"
+    """A plain page; call it inside ``translation.override(_notice_language(request))`` so
+    that ``title`` and ``text`` are in the page's language."""
+    lang = _notice_language(request)
     with translation.override(lang):
         context = {"lang": lang, "title": title, "text": text}
         return _public(render(request, "channels/kiosk_notice.html", context, status=status))

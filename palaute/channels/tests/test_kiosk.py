@@ -5,6 +5,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.utils import translation
 
 from palaute.channels import kiosk, mashing
 from palaute.channels.mashing import TapTime
@@ -103,7 +104,7 @@ def test_follow_up_follows_the_survey_branching():
     ],
 )
 def test_surveys_a_kiosk_cannot_run_say_why(data, words):
-    with pytest.raises(kiosk.KioskUnsupported, match=words):
+    with translation.override("en"), pytest.raises(kiosk.KioskUnsupported, match=words):
         kiosk.kiosk_questions(SurveyDefinition.model_validate(data))
 
 
