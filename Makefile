@@ -35,7 +35,7 @@ test-postgres: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy palaute/lib palaute/insights/metrics.py palaute/insights/rollup.py palaute/surveys/definition.py palaute/surveys/submission.py palaute/surveys/publishing.py palaute/text palaute/api palaute/accounts/tokens.py palaute/accounts/forms.py palaute/insights/drivers.py
+	$(VENV)/bin/mypy palaute/lib palaute/insights/metrics.py palaute/insights/rollup.py palaute/surveys/definition.py palaute/surveys/submission.py palaute/surveys/publishing.py palaute/text palaute/api palaute/accounts/tokens.py palaute/accounts/forms.py palaute/insights/drivers.py palaute/channels/collect.py palaute/channels/imports.py palaute/channels/import_files.py palaute/channels/import_mapping.py palaute/channels/import_values.py palaute/channels/import_rows.py palaute/channels/import_store.py palaute/channels/kiosk.py palaute/channels/mashing.py palaute/channels/posters.py palaute/channels/interviews.py
 
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
@@ -44,6 +44,8 @@ format: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(PY) bench/dashboard.py
 	$(PY) bench/submissions.py
+	$(PY) bench/collect.py
+	$(PY) bench/imports.py
 
 # Extract UI strings and compile catalogues (needs gettext; the compiled .mo files are committed).
 messages: $(VENV)/.installed

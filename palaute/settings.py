@@ -115,6 +115,10 @@ EMAIL_BOUNCE_ADDRESS = env_str("EMAIL_BOUNCE_ADDRESS")
 EMAIL_WEBHOOK_SECRET = env_str("EMAIL_WEBHOOK_SECRET")
 OUTREACH_SEND_LEASE_SECONDS = env_int("OUTREACH_SEND_LEASE_SECONDS", 300)
 
+# Response imports (channels.import_staging): largest upload; where uploads wait between steps.
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 200 * 1024 * 1024)
+IMPORT_STAGING_DIR = env_str("IMPORT_STAGING_DIR", str(DATA_DIR / "imports"))
+
 # Rate-limit counters live in the cache: per process by default, shared with REDIS_URL.
 REDIS_URL = env_str("REDIS_URL")
 CACHES = {

@@ -333,6 +333,16 @@ def parse_submission(body: bytes, entry: SurveyEntry) -> Submission:
         raise CollectError(400, "bad_request", _("The body must be a JSON object."))
     definition = entry.definition
     assert definition is not None
+    # Messages in the respondent's language when the body names one of the survey's languages;
+    # otherwise in the request's language (Accept-Language).
+    wanted = data.get("language")
+    if not isinstance(wanted, str) or wanted not in definition.languages:
+        return _checked_submission(data, definition)
+    with translation.override(wanted):
+        return _checked_submission(data, definition)
+
+
+def _checked_submission(data: dict, definition) -> Submission:
     errors: list[tuple[str, str]] = [
         (str(name), _("Unknown field.")) for name in data if name not in PAYLOAD_FIELDS
     ]

@@ -35,7 +35,7 @@ _CELL = (
 _COLUMNS = ("organisation_id", "kind", *_CELL, "n")
 
 
-def _upsert_sql() -> str:
+def upsert_sql() -> str:
     table = ScoreCount._meta.db_table
     cols = ", ".join(_COLUMNS)
     marks = ", ".join(["%s"] * len(_COLUMNS))
@@ -90,7 +90,7 @@ def count_response(response: Response, answers: Iterable[Answer], sign: int = 1)
         return
     rows = [(*cell, sign * n) for cell, n in cells.items()]
     with connection.cursor() as cursor:
-        cursor.executemany(_upsert_sql(), rows)
+        cursor.executemany(upsert_sql(), rows)
 
 
 def rebuild(*, organisation_id: int, survey_id: int | None = None, time_zone: str) -> int:

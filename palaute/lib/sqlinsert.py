@@ -21,12 +21,18 @@ def _statement(model: type[models.Model], conflict: tuple[str, ...]) -> tuple[li
     meta = model._meta
     fields = [field for field in meta.concrete_fields if field is not meta.pk]
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
+
+    def column(name: str) -> str:
+        field = meta.get_field(name)
+        assert isinstance(field, models.Field) and field.column
+        return quote(field.column)
+
+    columns = ", ".join(quote(str(field.column)) for field in fields)
     marks = ", ".join(["%s"] * len(fields))
     sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})"
     if conflict:
-        targets = ", ".join(quote(meta.get_field(name).column) for name in conflict)
-        sql += f" ON CONFLICT ({targets}) DO NOTHING RETURNING {quote(meta.pk.column)}"
+        targets = ", ".join(column(name) for name in conflict)
+        sql += f" ON CONFLICT ({targets}) DO NOTHING RETURNING {column(meta.pk.name)}"
     return fields, sql
 
 

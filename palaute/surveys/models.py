@@ -93,13 +93,22 @@ class Response(models.Model):
     """One submitted answer set. Stage and location are copied from the touchpoint at
     submission time so metrics can group without joins and history stays stable."""
 
+    # db_index=False where a composite index below already leads with the column: every index
+    # is work on each insert (bulk imports, bench/imports.py).
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="responses"
+        Organisation, on_delete=models.CASCADE, related_name="responses", db_index=False
     )
-    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses")
+    survey = models.ForeignKey(
+        Survey, on_delete=models.CASCADE, related_name="responses", db_index=False
+    )
     version = models.ForeignKey(SurveyVersion, on_delete=models.PROTECT, related_name="responses")
     touchpoint = models.ForeignKey(
-        Touchpoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="responses"
+        Touchpoint,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="responses",
+        db_index=False,
     )
     stage = models.ForeignKey(
         Stage, null=True, blank=True, on_delete=models.SET_NULL, related_name="responses"
@@ -158,7 +167,9 @@ class Answer(models.Model):
 
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
-    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+")
+    survey = models.ForeignKey(
+        Survey, on_delete=models.CASCADE, related_name="+", db_index=False
+    )  # answer_survey_question leads with it
     question_key = models.CharField(max_length=60)
     kind = models.CharField(max_length=30)
     score = models.SmallIntegerField(null=True, blank=True)
