@@ -1,10 +1,18 @@
 import pytest
 from django import forms
 from django.urls import reverse
+from django.utils import translation
 
 from palaute.accounts.forms import normalise_origin, parse_origins
 from palaute.accounts.models import AuditEntry, Role
 from palaute.accounts.tests.helpers import make_member, make_org
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # The messages are asserted in English (the default UI language is Finnish).
+    with translation.override("en"):
+        yield
 
 
 @pytest.mark.parametrize(
