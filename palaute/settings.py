@@ -115,6 +115,15 @@ EMAIL_BOUNCE_ADDRESS = env_str("EMAIL_BOUNCE_ADDRESS")
 EMAIL_WEBHOOK_SECRET = env_str("EMAIL_WEBHOOK_SECRET")
 OUTREACH_SEND_LEASE_SECONDS = env_int("OUTREACH_SEND_LEASE_SECONDS", 300)
 
+# SMS (docs/automation.md): "console" prints; "twilio" sends through SMS_API_BASE_URL.
+SMS_BACKEND = env_str("SMS_BACKEND", "console")
+SMS_API_BASE_URL = env_str("SMS_API_BASE_URL", "https://api.twilio.com")
+SMS_ACCOUNT_SID = env_str("SMS_ACCOUNT_SID")
+SMS_AUTH_TOKEN = env_str("SMS_AUTH_TOKEN")
+SMS_FROM = env_str("SMS_FROM")
+SMS_TIMEOUT = env_int("SMS_TIMEOUT", 10)
+OUTREACH_PERIODIC_SECONDS = env_int("OUTREACH_PERIODIC_SECONDS", 60)
+
 # Response imports (channels.import_staging): largest upload; where uploads wait between steps.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 200 * 1024 * 1024)
 IMPORT_STAGING_DIR = env_str("IMPORT_STAGING_DIR", str(DATA_DIR / "imports"))

@@ -10,6 +10,7 @@ from ninja import NinjaAPI, Router, Schema
 from palaute.api import errors, metrics, responses, surveys, touchpoints
 from palaute.api.auth import TokenAuth, guard
 from palaute.api.errors import NotFound
+from palaute.outreach.api import router as events_router
 
 api = NinjaAPI(
     title="Palaute API",
@@ -40,6 +41,7 @@ api.add_router("", touchpoints.router)
 api.add_router("", surveys.router)
 api.add_router("", responses.router)
 api.add_router("", metrics.router)
+api.add_router("", events_router)
 
 # Last, so it only catches paths no router has: unknown URLs answer in the error shape too.
 unknown = Router()

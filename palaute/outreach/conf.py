@@ -32,3 +32,40 @@ def send_lease_seconds() -> int:
 
     Longer than any SMTP conversation (EMAIL_TIMEOUT), so a live sender is never doubled."""
     return int(getattr(settings, "OUTREACH_SEND_LEASE_SECONDS", 300))
+
+
+# --- SMS (sms_providers.py). Read with defaults so nothing breaks before they are set.
+
+
+def sms_backend() -> str:
+    """``console`` (development: print), ``memory`` (tests), ``twilio``, or a dotted path to
+    a provider class."""
+    return getattr(settings, "SMS_BACKEND", "") or "console"
+
+
+def sms_api_base_url() -> str:
+    return (getattr(settings, "SMS_API_BASE_URL", "") or "https://api.twilio.com").rstrip("/")
+
+
+def sms_account_sid() -> str:
+    return getattr(settings, "SMS_ACCOUNT_SID", "")
+
+
+def sms_auth_token() -> str:
+    """The provider's secret: authenticates our requests and signs its webhooks to us. Empty:
+    the SMS webhooks are off."""
+    return getattr(settings, "SMS_AUTH_TOKEN", "")
+
+
+def sms_from() -> str:
+    """The default sender: a phone number in E.164 form or an alphanumeric sender ID."""
+    return getattr(settings, "SMS_FROM", "")
+
+
+def sms_timeout() -> float:
+    return float(getattr(settings, "SMS_TIMEOUT", 10))
+
+
+def periodic_seconds() -> float:
+    """How often ``palaute worker`` looks for due schedule rounds (and other periodic duties)."""
+    return float(getattr(settings, "OUTREACH_PERIODIC_SECONDS", 60))

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from palaute.outreach.models import Contact, Invitation
+from palaute.outreach.models import ChannelKind, ChannelPreference, Contact, Invitation
+from palaute.outreach.phones import can_receive_sms
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,8 @@ def register(channel: Channel) -> None:
 
 
 def channel_for(name: str) -> Channel:
-    if not _CHANNELS:
-        from palaute.outreach import email_channel  # noqa: F401  registers itself
+    if name not in _CHANNELS:
+        from palaute.outreach import email_channel, sms_channel  # noqa: F401  register themselves
 
     return _CHANNELS[name]
 
@@ -62,6 +63,12 @@ def channel_for(name: str) -> Channel:
 def _no_address(invitation: Invitation) -> str | None:
     if not invitation.contact.address(invitation.channel):
         return Invitation.SkipReason.NO_ADDRESS
+    return None
+
+
+def _not_mobile(invitation: Invitation) -> str | None:
+    if invitation.channel == ChannelKind.SMS and not can_receive_sms(invitation.contact.phone):
+        return Invitation.SkipReason.NOT_MOBILE
     return None
 
 
@@ -85,7 +92,7 @@ def _survey_closed(invitation: Invitation) -> str | None:
     return None
 
 
-_SKIP_CHECKS: list[SkipCheck] = [_no_address, _opted_out, _bounced, _survey_closed]
+_SKIP_CHECKS: list[SkipCheck] = [_no_address, _not_mobile, _opted_out, _bounced, _survey_closed]
 
 
 def add_skip_check(check: SkipCheck) -> None:
@@ -100,3 +107,41 @@ def skip_reason(invitation: Invitation) -> str | None:
         if reason:
             return reason
     return None
+
+
+# ------------------------------------------------------------------- channel preference
+
+# Reasons a contact cannot be reached on a channel; with a preference, the other channel is
+# tried instead.
+UNREACHABLE = (
+    Invitation.SkipReason.NO_ADDRESS,
+    Invitation.SkipReason.NOT_MOBILE,
+    Invitation.SkipReason.OPTED_OUT,
+    Invitation.SkipReason.BOUNCED,
+)
+_ORDER = {
+    ChannelPreference.EMAIL_FIRST: (ChannelKind.EMAIL, ChannelKind.SMS),
+    ChannelPreference.SMS_FIRST: (ChannelKind.SMS, ChannelKind.EMAIL),
+    ChannelPreference.EMAIL_ONLY: (ChannelKind.EMAIL,),
+    ChannelPreference.SMS_ONLY: (ChannelKind.SMS,),
+}
+
+
+def reachable(contact: Contact, channel: str) -> bool:
+    if not contact.address(channel) or contact.opted_out(channel):
+        return False
+    if channel == ChannelKind.SMS and not can_receive_sms(contact.phone):
+        return False
+    return not (channel == ChannelKind.EMAIL and contact.email_bounced_at is not None)
+
+
+def choose_channel(contact: Contact, preference: str) -> tuple[str, str]:
+    """(channel, fallback) for ``contact`` under ``preference``: the first channel the contact
+    can be reached on, and the next one to switch to if that changes before sending. When
+    none is reachable, the first (the invitation is then skipped with the reason)."""
+    order = _ORDER[ChannelPreference(preference)]
+    usable = [channel for channel in order if reachable(contact, channel)]
+    if not usable:
+        return order[0], ""
+    later = [channel for channel in order if channel != usable[0] and contact.address(channel)]
+    return usable[0], (later[0] if later else "")

@@ -246,3 +246,11 @@ def _html_signature(sender: Sender) -> SafeString:
         photo,
         mark_safe("<br>".join(lines)),
     )
+
+
+def signature_text(sender: Sender) -> str:
+    return "-- \n" + "\n".join(_signature_lines(sender))
+
+
+def signature_html(sender: Sender) -> SafeString:
+    return _html_signature(sender)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +18,7 @@ from palaute.outreach.emails import check_template
 from palaute.outreach.models import (
     LANGUAGES,
     Account,
+    ChannelPreference,
     Contact,
     EmailTemplate,
     OutreachSettings,
@@ -25,6 +28,8 @@ from palaute.outreach.models import (
 from palaute.outreach.segments import condition_lines, parse_conditions
 
 MAX_REMINDERS = 3
+# An alphanumeric SMS sender ID: 1–11 characters, letters, digits and spaces, not all digits.
+SMS_SENDER_ID_RE = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$")
 
 
 def _members(organisation):
@@ -50,13 +55,16 @@ class ContactForm(forms.ModelForm):
 
     class Meta:
         model = Contact
-        fields = ["name", "email", "phone", "language", "account"]
+        fields = ["name", "email", "phone", "external_id", "language", "account"]
 
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)
         self.organisation = organisation
         self.fields["account"].queryset = Account.objects.filter(organisation=organisation)
         self.fields["phone"].help_text = _("With a country code, or a Finnish number")
+        self.fields["external_id"].help_text = _(
+            "The person's id in your own system; events name contacts by it."
+        )
         if self.instance.pk:
             self.fields["attributes_text"].initial = attribute_lines(self.instance.attributes)
 
@@ -75,6 +83,11 @@ class ContactForm(forms.ModelForm):
             raise forms.ValidationError(_("Enter a valid phone number.")) from exc
         self._unique("phone", phone)
         return phone
+
+    def clean_external_id(self):
+        external_id = self.cleaned_data.get("external_id", "").strip()
+        self._unique("external_id", external_id)
+        return external_id
 
     def clean_attributes_text(self):
         try:
@@ -95,7 +108,11 @@ class ContactForm(forms.ModelForm):
         if self.instance.pk:
             others = others.exclude(pk=self.instance.pk)
         if others.exists():
-            raise forms.ValidationError(_("Another contact already has this address."))
+            raise forms.ValidationError(
+                _("Another contact already has this ID.")
+                if field == "external_id"
+                else _("Another contact already has this address.")
+            )
 
     def save(self, commit=True):
         contact = super().save(commit=False)
@@ -117,7 +134,7 @@ class AccountForm(forms.ModelForm):
 
     class Meta:
         model = Account
-        fields = ["name", "business_id", "sector", "owner"]
+        fields = ["name", "business_id", "sector", "owner", "is_active"]
 
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)
@@ -220,7 +237,13 @@ class SettingsForm(forms.ModelForm):
 
     class Meta:
         model = OutreachSettings
-        fields = ["default_sender", "reminders", "reminder_after_days"]
+        fields = [
+            "default_sender",
+            "reminders",
+            "reminder_after_days",
+            "frequency_cap_days",
+            "sms_sender",
+        ]
 
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)
@@ -228,6 +251,35 @@ class SettingsForm(forms.ModelForm):
         self.fields["default_sender"].help_text = _(
             "Invitations come from this person unless the contact's account has a named owner."
         )
+        self.fields["frequency_cap_days"].required = False
+        self.fields["frequency_cap_days"].help_text = _(
+            "Never ask one person more often, across all surveys and channels. 0: no limit."
+        )
+        self.fields["sms_sender"].help_text = _(
+            "A name of up to 11 letters and digits (e.g. Kahvila), or a phone number. "
+            "Empty: the server's default. Customers can reply STOP only to a number."
+        )
+
+    def clean_frequency_cap_days(self):
+        value = self.cleaned_data["frequency_cap_days"] or 0  # empty: no limit
+        if value > 365:
+            raise forms.ValidationError(_("At most 365 days."))
+        return value
+
+    def clean_sms_sender(self):
+        value = self.cleaned_data["sms_sender"].strip()
+        if not value:
+            return ""
+        if value.startswith("+") or value.replace(" ", "").isdigit():
+            try:
+                return clean_phone(value)
+            except ValueError as exc:
+                raise forms.ValidationError(_("Enter a valid phone number.")) from exc
+        if not SMS_SENDER_ID_RE.match(value):
+            raise forms.ValidationError(
+                _("Use 1–11 letters a–z, digits and spaces, with at least one letter.")
+            )
+        return value
 
     def clean_reminders(self):
         value = self.cleaned_data["reminders"]
@@ -291,7 +343,15 @@ class SendForm(forms.Form):
     segment = forms.ModelChoiceField(
         queryset=None, required=False, label=_("segment"), empty_label=_("All contacts")
     )
-    channel = forms.ChoiceField(label=_("channel"), choices=[("email", _("Email"))])
+    channel = forms.ChoiceField(
+        label=_("channel"),
+        choices=[
+            ("email", _("Email")),
+            ("sms", _("SMS")),
+            (ChannelPreference.EMAIL_FIRST, ChannelPreference.EMAIL_FIRST.label),
+            (ChannelPreference.SMS_FIRST, ChannelPreference.SMS_FIRST.label),
+        ],
+    )
     send_at = forms.DateTimeField(
         label=_("send at"),
         required=False,

@@ -39,7 +39,7 @@ def invitation_for_token(token: str) -> Invitation | None:
     if key is None:
         return None
     return (
-        Invitation.objects.select_related("survey", "contact", "organisation")
+        Invitation.objects.select_related("survey", "contact", "organisation", "event__touchpoint")
         .filter(key=key)
         .first()
     )

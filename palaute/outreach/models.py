@@ -13,6 +13,7 @@ counts rows with ``opened_at`` etc. set instead of replaying status history.
 
 from __future__ import annotations
 
+import datetime
 import secrets
 
 from django.conf import settings
@@ -57,6 +58,8 @@ class Account(models.Model):
         related_name="+",
     )
     attributes = models.JSONField(_("attributes"), default=dict, blank=True)
+    # A former customer stays for history but gets no relationship surveys.
+    is_active = models.BooleanField(_("active customer"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -87,6 +90,8 @@ class Contact(models.Model):
     name = models.CharField(_("name"), max_length=120, blank=True)
     email = models.EmailField(_("email"), max_length=254, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
+    # The person's id in the organisation's own system (CRM, booking), as events name them.
+    external_id = models.CharField(_("external ID"), max_length=100, blank=True)
     language = models.CharField(_("language"), max_length=5, choices=LANGUAGES, default="fi")
     attributes = models.JSONField(_("attributes"), default=dict, blank=True)
     # Consent per channel: a set timestamp means "do not contact on this channel".
@@ -110,6 +115,11 @@ class Contact(models.Model):
                 fields=["organisation", "phone"],
                 condition=~Q(phone=""),
                 name="unique_contact_phone",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "external_id"],
+                condition=~Q(external_id=""),
+                name="unique_contact_external_id",
             ),
             models.CheckConstraint(
                 condition=~Q(email="") | ~Q(phone=""), name="contact_has_address"
@@ -177,6 +187,19 @@ class OutreachSettings(models.Model):
     )
     reminders = models.PositiveSmallIntegerField(_("reminders to non-responders"), default=1)
     reminder_after_days = models.PositiveSmallIntegerField(_("days before a reminder"), default=3)
+    # Survey fatigue: no contact is sent a second survey invitation within this many days,
+    # whatever the survey or channel (caps.py). 0 turns the cap off.
+    frequency_cap_days = models.PositiveSmallIntegerField(
+        _("ask one person at most once in (days)"), default=0
+    )
+    # Who SMS come from: an alphanumeric sender ID ("Kahvila", at most 11 characters) or a
+    # number in E.164 form. Empty: the server's SMS_FROM.
+    sms_sender = models.CharField(_("SMS sender"), max_length=16, blank=True)
+    # The signed event webhook (/hooks/events/<slug>): its secret is derived from this random
+    # key and SECRET_KEY (events_webhook.py), so the database alone does not reveal it.
+    # Empty: the webhook is off.
+    events_webhook_key = models.CharField(max_length=32, blank=True)
+    events_webhook_rotated_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"Outreach settings of {self.organisation}"
@@ -231,6 +254,42 @@ class EmailTemplate(models.Model):
         return f"{self.kind} ({self.language})"
 
 
+class SmsTemplate(models.Model):
+    """An organisation's own wording of one SMS; without a row the shipped default is used
+    (``sms_templates.DEFAULTS``)."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="sms_templates"
+    )
+    kind = models.CharField(max_length=20, choices=EmailTemplate.Kind.choices)
+    language = models.CharField(max_length=5, choices=LANGUAGES)
+    body = models.TextField(_("message"))
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "kind", "language"], name="one_sms_template"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"SMS {self.kind} ({self.language})"
+
+
+class ChannelPreference(models.TextChoices):
+    """Which channel a trigger or schedule uses; the ``_first`` ones fall back to the other
+    channel when the contact has no address there, has opted out or the address bounced."""
+
+    EMAIL_FIRST = "email_first", _("Email, else SMS")
+    SMS_FIRST = "sms_first", _("SMS, else email")
+    EMAIL_ONLY = "email_only", _("Email only")
+    SMS_ONLY = "sms_only", _("SMS only")
+
+
 class Invitation(models.Model):
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", _("Scheduled")
@@ -248,6 +307,7 @@ class Invitation(models.Model):
         OPTED_OUT = "opted_out", _("The contact has opted out of this channel")
         BOUNCED = "bounced", _("The address has bounced")
         NO_ADDRESS = "no_address", _("The contact has no address for this channel")
+        NOT_MOBILE = "not_mobile", _("The phone number cannot receive SMS")
         ALREADY_INVITED = "already_invited", _("An invitation to this survey is still open")
         FREQUENCY_CAP = "frequency_cap", _("The contact was asked too recently")
         SURVEY_CLOSED = "survey_closed", _("The survey is closed")
@@ -294,6 +354,23 @@ class Invitation(models.Model):
     response = models.OneToOneField(
         Response, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitation"
     )
+    # With a channel preference: the channel to switch to when, at send time, the contact
+    # cannot be reached on ``channel`` any more (opted out, bounced, no address).
+    fallback_channel = models.CharField(max_length=10, choices=ChannelKind.choices, blank=True)
+    # Why a frequency_cap or already_invited skip happened: the earlier invitation.
+    earlier_invitation = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    event = models.ForeignKey(
+        "Event", null=True, blank=True, on_delete=models.SET_NULL, related_name="invitations"
+    )
+    schedule_round = models.ForeignKey(
+        "ScheduleRound",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="invitations",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -310,6 +387,20 @@ class Invitation(models.Model):
             models.Index(fields=["survey", "status"], name="invitation_survey_status"),
             models.Index(fields=["contact", "sent_at"], name="invitation_contact_sent"),
             models.Index(fields=["status", "scheduled_for"], name="invitation_due"),
+            # Covers the funnel's query (funnel.py): counted from the index alone.
+            models.Index(
+                fields=[
+                    "survey",
+                    "channel",
+                    "status",
+                    "sent_at",
+                    "delivered_at",
+                    "opened_at",
+                    "started_at",
+                    "completed_at",
+                ],
+                name="invitation_funnel",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -335,6 +426,7 @@ class OutboundMessage(models.Model):
         DELIVERED = "delivered", _("Delivered")
         BOUNCED = "bounced", _("Bounced")
         COMPLAINED = "complained", _("Marked as spam")
+        FAILED = "failed", _("Not delivered")
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="messages")
@@ -392,3 +484,289 @@ class JobFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_path} attempt {self.attempt}/{self.max_attempts}"
+
+
+# ----------------------------------------------------------------- events and automation
+
+
+class Event(models.Model):
+    """Something that happened to a customer (a booking completed, a delivery done), reported
+    by the API, the signed webhook or a CSV of transactions. Trigger rules turn it into
+    invitations and messages (triggers.py).
+
+    ``external_id`` is the sender's id of the event (the ``id`` field or ``Idempotency-Key``);
+    it is unique per organisation, so a retried or redelivered event is recognised and
+    changes nothing."""
+
+    class Source(models.TextChoices):
+        API = "api", _("API")
+        WEBHOOK = "webhook", _("Webhook")
+        CSV = "csv", _("CSV upload")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("event"), max_length=60)
+    external_id = models.CharField(_("event ID"), max_length=100, blank=True)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    occurred_at = models.DateTimeField(_("happened at"))
+    ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="events")
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    touchpoint = models.ForeignKey(
+        "journeys.Touchpoint", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    attributes = models.JSONField(_("attributes"), default=dict, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "external_id"],
+                condition=~Q(external_id=""),
+                name="unique_event_external_id",
+            )
+        ]
+        indexes = [models.Index(fields=["organisation", "-received_at"], name="event_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.external_id or self.pk})"
+
+
+class TriggerRule(models.Model):
+    """When an event of ``event_name`` arrives (and its attributes match ``conditions``),
+    send ``survey`` (or a plain message) after a delay, outside quiet hours."""
+
+    class Action(models.TextChoices):
+        SURVEY = "survey", _("Send a survey")
+        MESSAGE = "message", _("Send a message")
+
+    class DelayUnit(models.TextChoices):
+        MINUTES = "minutes", _("minutes")
+        HOURS = "hours", _("hours")
+        DAYS = "days", _("days")
+
+    class DelayFrom(models.TextChoices):
+        OCCURRED = "occurred", _("after the event")
+        ENDS = "ends", _("after the event ends")
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="trigger_rules"
+    )
+    name = models.CharField(_("name"), max_length=120)
+    event_name = models.CharField(_("event"), max_length=60)
+    is_active = models.BooleanField(_("active"), default=True)
+    # Attribute conditions, all of which must hold: [{"key": "type", "value": "private"}].
+    conditions = models.JSONField(default=list, blank=True)
+    action = models.CharField(
+        _("action"), max_length=10, choices=Action.choices, default=Action.SURVEY
+    )
+    survey = models.ForeignKey(
+        Survey,
+        verbose_name=_("survey"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="trigger_rules",
+    )
+    channel_preference = models.CharField(
+        _("channel"),
+        max_length=12,
+        choices=ChannelPreference.choices,
+        default=ChannelPreference.EMAIL_FIRST,
+    )
+    delay_amount = models.PositiveIntegerField(_("delay"), default=2)
+    delay_unit = models.CharField(
+        _("unit"), max_length=10, choices=DelayUnit.choices, default=DelayUnit.HOURS
+    )
+    delay_from = models.CharField(
+        _("counted from"), max_length=10, choices=DelayFrom.choices, default=DelayFrom.OCCURRED
+    )
+    # Nothing is sent between quiet_start and quiet_end (local time of ``time_zone``); a send
+    # that falls inside waits for quiet_end. Both empty: no quiet hours.
+    quiet_start = models.TimeField(_("quiet hours from"), null=True, blank=True)
+    quiet_end = models.TimeField(_("quiet hours until"), null=True, blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Helsinki")
+    # The "send a message" action: the wording per language (SMS uses the body only).
+    message_subject_fi = models.CharField(_("subject (Finnish)"), max_length=200, blank=True)
+    message_body_fi = models.TextField(_("message (Finnish)"), blank=True)
+    message_subject_en = models.CharField(_("subject (English)"), max_length=200, blank=True)
+    message_body_en = models.TextField(_("message (English)"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["event_name", "name"]
+        indexes = [
+            models.Index(fields=["organisation", "event_name"], name="trigger_rule_event"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Schedule(models.Model):
+    """A recurring relationship survey (quarterly NPS to every active account) or a customer
+    panel whose rounds go to all of its members at once."""
+
+    class Kind(models.TextChoices):
+        RELATIONSHIP = "relationship", _("Relationship survey")
+        PANEL = "panel", _("Panel")
+
+    class Audience(models.TextChoices):
+        ACTIVE_ACCOUNTS = "active_accounts", _("All contacts of active accounts")
+        SEGMENT = "segment", _("A segment")
+        ALL = "all", _("All contacts")
+
+    class Frequency(models.TextChoices):
+        MANUAL = "manual", _("Only when started by hand")
+        WEEKS = "weeks", _("Every n weeks")
+        MONTHS = "months", _("Every n months")
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="schedules"
+    )
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(
+        _("kind"), max_length=15, choices=Kind.choices, default=Kind.RELATIONSHIP
+    )
+    survey = models.ForeignKey(
+        Survey, verbose_name=_("survey"), on_delete=models.CASCADE, related_name="schedules"
+    )
+    audience = models.CharField(
+        _("who"), max_length=20, choices=Audience.choices, default=Audience.ACTIVE_ACCOUNTS
+    )
+    segment = models.ForeignKey(
+        Segment,
+        verbose_name=_("segment"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="schedules",
+    )
+    channel_preference = models.CharField(
+        _("channel"),
+        max_length=12,
+        choices=ChannelPreference.choices,
+        default=ChannelPreference.EMAIL_FIRST,
+    )
+    frequency = models.CharField(
+        _("repeat"), max_length=10, choices=Frequency.choices, default=Frequency.MONTHS
+    )
+    interval = models.PositiveSmallIntegerField(_("every"), default=3)
+    start_date = models.DateField(_("first round on"))
+    send_time = models.TimeField(_("at"), default=datetime.time(9, 0))
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Helsinki")
+    is_active = models.BooleanField(_("active"), default=True)
+    # When the next automatic round is due (schedules.py keeps it); null: none.
+    next_run_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ScheduleRound(models.Model):
+    """One round of a schedule: the invitations it created and when. ``period`` names the
+    occasion (the due date of an automatic round, or ``manual:<id>`` for one started by
+    hand) and is unique per schedule, so a round is never created twice."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    schedule = models.ForeignKey(Schedule, on_delete=models.CASCADE, related_name="rounds")
+    number = models.PositiveIntegerField()
+    period = models.CharField(max_length=60)
+    due_at = models.DateTimeField()
+    invited = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["schedule", "period"], name="one_round_per_period"),
+            models.UniqueConstraint(fields=["schedule", "number"], name="unique_round_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.schedule} round {self.number}"
+
+
+class JourneyMessage(models.Model):
+    """A plain message that keeps a customer informed ("the installer arrives tomorrow
+    8–10"), sent by a trigger rule's "send a message" action. No survey, no link; sent once,
+    with the same claim as invitations (messages.py)."""
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        DELIVERED = "delivered", _("Delivered")
+        SKIPPED = "skipped", _("Skipped")
+        FAILED = "failed", _("Failed")
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="journey_messages"
+    )
+    rule = models.ForeignKey(
+        TriggerRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
+    event = models.ForeignKey(
+        Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="messages")
+    channel = models.CharField(max_length=10, choices=ChannelKind.choices)
+    fallback_channel = models.CharField(max_length=10, choices=ChannelKind.choices, blank=True)
+    dedup_key = models.CharField(max_length=200)
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    language = models.CharField(max_length=5, choices=LANGUAGES, default="fi")
+    # The wording, filled in when the message was scheduled (a later edit of the rule does
+    # not change messages already on their way). The subject is used by email only.
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    skip_reason = models.CharField(max_length=20, choices=Invitation.SkipReason.choices, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    scheduled_for = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    to = models.CharField(max_length=254, blank=True)
+    provider = models.CharField(max_length=40, blank=True)
+    provider_message_id = models.CharField(max_length=255, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "dedup_key"], name="unique_message_dedup_key"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "scheduled_for"], name="message_due")]
+
+    def __str__(self) -> str:
+        return f"Message {self.pk} ({self.channel}, {self.status})"
+
+
+class PeriodicRun(models.Model):
+    """When a periodic duty (schedules, repair sweep) may run next. A worker that moves
+    ``next_run_at`` forward with a guarded UPDATE owns that run, so among many workers
+    exactly one starts it (periodic.py)."""
+
+    name = models.CharField(max_length=60, unique=True)
+    next_run_at = models.DateTimeField()
+    last_run_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name

@@ -25,3 +25,26 @@ def normalise_phone(raw: str, region: str = DEFAULT_REGION) -> str:
     if not phonenumbers.is_valid_number(number):
         raise InvalidPhone("not a valid phone number") from None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+# Number types that cannot receive a text message. Anything else — mobile, "fixed line or
+# mobile" (as North American numbers are), VoIP, unknown — is given the benefit of the doubt.
+NO_SMS_TYPES = frozenset(
+    {
+        phonenumbers.PhoneNumberType.FIXED_LINE,
+        phonenumbers.PhoneNumberType.TOLL_FREE,
+        phonenumbers.PhoneNumberType.PREMIUM_RATE,
+        phonenumbers.PhoneNumberType.SHARED_COST,
+        phonenumbers.PhoneNumberType.UAN,
+        phonenumbers.PhoneNumberType.VOICEMAIL,
+    }
+)
+
+
+def can_receive_sms(e164: str) -> bool:
+    """False for a number that is certainly not a mobile one (a landline, a service number)."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.number_type(number) not in NO_SMS_TYPES

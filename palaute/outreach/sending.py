@@ -27,7 +27,14 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from palaute.outreach import conf
-from palaute.outreach.delivery import PermanentFailure, Sent, channel_for, skip_reason
+from palaute.outreach.caps import earlier_within_cap
+from palaute.outreach.delivery import (
+    UNREACHABLE,
+    PermanentFailure,
+    Sent,
+    channel_for,
+    skip_reason,
+)
 from palaute.outreach.jobs import RetryLater, enqueue, retrying
 from palaute.outreach.models import Contact, Invitation, OutboundMessage
 from palaute.outreach.senders import outreach_settings
@@ -71,9 +78,21 @@ def send_invitation(invitation_id: int) -> str:
         return _not_claimed(invitation_id)
     invitation = _load(invitation_id)
     reason = skip_reason(invitation)
+    if reason in UNREACHABLE and invitation.fallback_channel:
+        invitation = _switch_to_fallback(invitation)
+        reason = skip_reason(invitation)
     if reason:
         _finish(invitation, Status.SKIPPED, skip_reason=reason)
         return f"skipped: {reason}"
+    earlier = earlier_within_cap(invitation, now)
+    if earlier is not None:
+        _finish(
+            invitation,
+            Status.SKIPPED,
+            skip_reason=Invitation.SkipReason.FREQUENCY_CAP,
+            earlier=earlier,
+        )
+        return "skipped: frequency_cap"
     try:
         sent = channel_for(invitation.channel).send(invitation, 0)
     except PermanentFailure as failure:
@@ -214,7 +233,14 @@ def _log_message(invitation: Invitation, sent: Sent, sequence: int) -> None:
         logger.warning("invitation %s step %s was sent again", invitation.pk, sequence)
 
 
-def _finish(invitation: Invitation, status: str, *, skip_reason: str = "", error: str = "") -> None:
+def _finish(
+    invitation: Invitation,
+    status: str,
+    *,
+    skip_reason: str = "",
+    error: str = "",
+    earlier: Invitation | None = None,
+) -> None:
     Invitation.objects.filter(pk=invitation.pk, status=Status.SENDING).update(
         status=status,
         skip_reason=skip_reason,
@@ -222,7 +248,18 @@ def _finish(invitation: Invitation, status: str, *, skip_reason: str = "", error
         claimed_at=None,
         next_reminder_at=None,
         finished_at=timezone.now(),
+        earlier_invitation=earlier,
     )
+
+
+def _switch_to_fallback(invitation: Invitation) -> Invitation:
+    """The contact can no longer be reached on the chosen channel (opted out, bounced, the
+    address removed since the invitation was made): use the preference's other channel."""
+    Invitation.objects.filter(pk=invitation.pk, status=Status.SENDING).update(
+        channel=invitation.fallback_channel, fallback_channel=""
+    )
+    invitation.channel, invitation.fallback_channel = invitation.fallback_channel, ""
+    return invitation
 
 
 def _permanent_failure(

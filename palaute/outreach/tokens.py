@@ -9,6 +9,10 @@ key keeps old links working while it stays in SECRET_KEY_FALLBACKS.
 
 The answer link and the unsubscribe link use different purposes, so one cannot stand in for the
 other.
+
+An SMS pays for every character, so its links use the *short* form: the same key with an
+11-character MAC (66 bits) under a purpose of its own. Forging one still means guessing 128
+random bits of key, or 66 bits of MAC online for a key taken from a leaked database.
 """
 
 from __future__ import annotations
@@ -20,25 +24,40 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 
 KEY_LENGTH = 22
 MAC_LENGTH = 22
+SHORT_MAC_LENGTH = 11
+SHORT = ".short"
 ANSWER = "palaute.outreach.answer"
 UNSUBSCRIBE = "palaute.outreach.unsubscribe"
 
 
-def _mac(key: str, purpose: str, secret: str) -> str:
+def _mac(key: str, purpose: str, secret: str, length: int = MAC_LENGTH) -> str:
     digest = salted_hmac(purpose, key, secret=secret, algorithm="sha256").digest()
-    return base64.urlsafe_b64encode(digest).decode()[:MAC_LENGTH]
+    return base64.urlsafe_b64encode(digest).decode()[:length]
 
 
 def make_token(key: str, purpose: str) -> str:
     return key + _mac(key, purpose, settings.SECRET_KEY)
 
 
+def make_short_token(key: str, purpose: str) -> str:
+    """The SMS form of the token (33 characters instead of 44)."""
+    return key + _mac(key, purpose + SHORT, settings.SECRET_KEY, SHORT_MAC_LENGTH)
+
+
 def split_token(token: str, purpose: str) -> str | None:
-    """The key inside a well-formed, authentic token, else None."""
-    if not isinstance(token, str) or len(token) != KEY_LENGTH + MAC_LENGTH:
+    """The key inside a well-formed, authentic token (full or short form), else None."""
+    if not isinstance(token, str):
+        return None
+    if len(token) == KEY_LENGTH + MAC_LENGTH:
+        purpose_used, length = purpose, MAC_LENGTH
+    elif len(token) == KEY_LENGTH + SHORT_MAC_LENGTH:
+        purpose_used, length = purpose + SHORT, SHORT_MAC_LENGTH
+    else:
         return None
     key, mac = token[:KEY_LENGTH], token[KEY_LENGTH:]
     secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
-    if any(constant_time_compare(mac, _mac(key, purpose, secret)) for secret in secrets):
+    if any(
+        constant_time_compare(mac, _mac(key, purpose_used, secret, length)) for secret in secrets
+    ):
         return key
     return None

@@ -1,8 +1,9 @@
-"""Back-office routes: contacts, accounts, segments, templates, settings, invitations."""
+"""Back-office routes: contacts, accounts, segments, templates, settings, invitations, and
+automation (SMS templates, trigger rules, events, schedules)."""
 
 from django.urls import path
 
-from palaute.outreach import views
+from palaute.outreach import automation_views, sms_views, views
 
 urlpatterns = [
     path("contacts/", views.contact_list, name="contact_list"),
@@ -26,4 +27,37 @@ urlpatterns = [
     path("contacts/sending/", views.sending_settings, name="sending_settings"),
     path("surveys/<slug:key>/invitations/", views.survey_invitations, name="survey_invitations"),
     path("surveys/<slug:key>/invitations/send/", views.survey_send, name="survey_send"),
+    path("contacts/sms/", sms_views.sms_template_list, name="sms_template_list"),
+    path("contacts/sms/count/", sms_views.sms_count, name="sms_count"),
+    path(
+        "contacts/sms/<str:kind>/<str:language>/",
+        sms_views.sms_template_edit,
+        name="sms_template_edit",
+    ),
+    path("contacts/rules/", automation_views.rule_list, name="rule_list"),
+    path("contacts/rules/new/", automation_views.rule_edit, name="rule_create"),
+    path("contacts/rules/<int:pk>/", automation_views.rule_edit, name="rule_edit"),
+    path("contacts/rules/<int:pk>/delete/", automation_views.rule_delete, name="rule_delete"),
+    path("contacts/events/", automation_views.event_list, name="event_list"),
+    path("contacts/events/import/", automation_views.event_import, name="event_import"),
+    path(
+        "contacts/events/webhook/",
+        automation_views.event_webhook_settings,
+        name="event_webhook_settings",
+    ),
+    path("contacts/events/<int:pk>/", automation_views.event_detail, name="event_detail"),
+    path("contacts/schedules/", automation_views.schedule_list, name="schedule_list"),
+    path("contacts/schedules/new/", automation_views.schedule_edit, name="schedule_create"),
+    path("contacts/schedules/<int:pk>/", automation_views.schedule_detail, name="schedule_detail"),
+    path("contacts/schedules/<int:pk>/edit/", automation_views.schedule_edit, name="schedule_edit"),
+    path(
+        "contacts/schedules/<int:pk>/round/",
+        automation_views.schedule_round,
+        name="schedule_round",
+    ),
+    path(
+        "contacts/schedules/<int:pk>/delete/",
+        automation_views.schedule_delete,
+        name="schedule_delete",
+    ),
 ]

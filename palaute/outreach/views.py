@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, ProtectedError, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -38,6 +38,7 @@ from palaute.outreach.invitations import invite
 from palaute.outreach.models import (
     Account,
     ChannelKind,
+    ChannelPreference,
     Contact,
     EmailTemplate,
     Invitation,
@@ -46,6 +47,8 @@ from palaute.outreach.models import (
 )
 from palaute.outreach.segments import members
 from palaute.outreach.senders import outreach_settings, sender_for
+from palaute.outreach.sms_templates import template_for as sms_template_for
+from palaute.outreach.sms_views import sms_preview
 from palaute.surveys.models import Survey
 
 PAGE_SIZE = 50
@@ -132,7 +135,15 @@ def contact_detail(request, pk: int):
     return render(
         request,
         "outreach/contacts/detail.html",
-        _context(request, "contacts", contact=contact, form=form, invitations=invitations),
+        _context(
+            request,
+            "contacts",
+            contact=contact,
+            form=form,
+            invitations=invitations,
+            events=contact.events.order_by("-occurred_at")[:20],
+            journey_messages=contact.messages.order_by("-created_at")[:20],
+        ),
     )
 
 
@@ -283,7 +294,14 @@ def segment_edit(request, pk: int | None = None):
 @member_required(Role.MANAGER)
 def segment_delete(request, pk: int):
     segment = get_object_or_404(Segment, organisation=request.organisation, pk=pk)
-    segment.delete()
+    try:
+        segment.delete()
+    except ProtectedError as error:
+        names = ", ".join(sorted({str(obj) for obj in error.protected_objects}))
+        messages.error(
+            request, _("The segment is used by schedules: %(names)s.") % {"names": names}
+        )
+        return redirect("segment_edit", pk=segment.pk)
     record_audit(request.organisation, request.user, "segment.delete", segment.name)
     return redirect("segment_list")
 
@@ -447,7 +465,9 @@ def sending_settings(request):
 def survey_invitations(request, key: str):
     org = request.organisation
     survey = get_object_or_404(Survey, organisation=org, key=key)
-    invitations = Invitation.objects.filter(survey=survey).select_related("contact")
+    invitations = Invitation.objects.filter(survey=survey).select_related(
+        "contact", "earlier_invitation__survey"
+    )
     status = request.GET.get("status", "")
     counts = dict(invitations.order_by().values_list("status").annotate(n=Count("pk")))
     if status in Invitation.Status.values:
@@ -474,6 +494,7 @@ def survey_invitations(request, key: str):
             "form": form,
             "can_edit": _can_edit(request),
             "total": sum(counts.values()),
+            "sms_counts": _sms_counts(org) if form else None,
         },
     )
 
@@ -498,10 +519,13 @@ def survey_send(request, key: str):
     segment = data["segment"]
     contacts = members(segment) if segment else Contact.objects.filter(organisation=org)
     with transaction.atomic():
+        channel = data["channel"]
+        preference = channel if channel in ChannelPreference.values else None
         result = invite(
             survey,
             contacts.select_related("account__owner"),
-            channel=data["channel"],
+            channel="email" if preference else channel,
+            preference=preference,
             batch_key=f"manual:{data['batch']}",
             send_at=data["send_at"],
             user=request.user,
@@ -523,6 +547,14 @@ def survey_send(request, key: str):
         % {"scheduled": result.scheduled, "skipped": result.skipped, "repeated": result.repeated},
     )
     return redirect("survey_invitations", key=survey.key)
+
+
+def _sms_counts(org):
+    """The segment count of the SMS invitation per language, shown before sending."""
+    return [
+        (name, sms_preview(org, sms_template_for(org, "invitation", code), code)[1])
+        for code, name in LANGUAGE_NAMES.items()
+    ]
 
 
 def _int(value: str) -> int:

@@ -15,6 +15,9 @@ guarded UPDATE; the next free worker runs them again. Jobs must therefore tolera
 been started ``MAX_RUNS`` times is marked FAILED instead, so a job that kills its worker every
 time cannot loop forever.
 
+The heartbeat thread also starts the periodic duties (periodic.py: schedule rounds), at most
+once per period among all workers.
+
 Run only ``palaute worker`` (not the plain ``db_worker``) against one database: a plain
 worker's jobs have no heartbeat and would be requeued once they run longer than
 ``--stale-after``.
@@ -34,6 +37,7 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
+from palaute.outreach import periodic
 from palaute.outreach.models import WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
@@ -76,10 +80,14 @@ def recover_stale_jobs(backend_name: str, stale_after: float) -> int:
 
 
 class HeartbeatWorker(Worker):
-    def __init__(self, *, heartbeat: float, stale_after: float, **options):
+    def __init__(
+        self, *, heartbeat: float, stale_after: float, run_periodic: bool = False, **options
+    ):
         super().__init__(**options)
         self.heartbeat = heartbeat
         self.stale_after = stale_after
+        # Also start the periodic duties (schedule rounds, periodic.py) when they are due.
+        self.run_periodic = run_periodic
         self._stopping = threading.Event()
 
     def run(self) -> None:
@@ -108,6 +116,7 @@ class HeartbeatWorker(Worker):
             },
         )
         recover_stale_jobs(self.backend_name, self.stale_after)
+        self._periodic_duties()
         beat = threading.Thread(target=self._beat, name="palaute-heartbeat", daemon=True)
         beat.start()
         try:
@@ -116,6 +125,10 @@ class HeartbeatWorker(Worker):
             self._stopping.set()
             beat.join(timeout=self.heartbeat + 5)
             WorkerHeartbeat.objects.filter(worker_id=self.worker_id).delete()
+
+    def _periodic_duties(self) -> None:
+        if self.run_periodic:
+            periodic.enqueue_due()
 
     def _beat(self) -> None:
         try:
@@ -126,6 +139,7 @@ class HeartbeatWorker(Worker):
                         last_seen_at=timezone.now()
                     )
                     recover_stale_jobs(self.backend_name, self.stale_after)
+                    self._periodic_duties()
                 except Exception:  # keep beating through a passing database error
                     logger.exception("worker heartbeat failed")
         finally:

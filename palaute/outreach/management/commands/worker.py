@@ -29,7 +29,7 @@ RQ_BACKEND = "django_tasks_rq.RQBackend"
 
 
 class Command(BaseCommand):
-    help = "Run background jobs (invitations, reminders); see docs/automation.md."
+    help = "Run background jobs (invitations, reminders, schedules); see docs/automation.md."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
@@ -69,6 +69,12 @@ class Command(BaseCommand):
             "(default: %(default)s).",
         )
         parser.add_argument(
+            "--no-periodic",
+            action="store_false",
+            dest="periodic",
+            help="Do not start periodic duties (schedule rounds) from this worker.",
+        )
+        parser.add_argument(
             "--no-startup-delay",
             action="store_false",
             dest="startup_delay",
@@ -100,6 +106,7 @@ class Command(BaseCommand):
             excluded_queue_names=[],
             heartbeat=options["heartbeat"],
             stale_after=options["stale_after"],
+            run_periodic=options["periodic"],
         )
         worker.configure_signals()
         worker.run()

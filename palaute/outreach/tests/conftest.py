@@ -1,0 +1,111 @@
+"""Shared fixtures: a real SMTP server and a Twilio-compatible SMS server on loopback, and an
+API client with a write token."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import socket
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.core.cache import cache
+from django.test import Client
+
+from palaute.accounts.models import ApiToken
+from palaute.accounts.tokens import create_token
+from palaute.outreach.tests.fake_twilio import FakeTwilio
+
+
+class Inbox:
+    """aiosmtpd handler that keeps every message it accepts."""
+
+    def __init__(self):
+        self.received: list[tuple[str, list[str], email.message.EmailMessage]] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), message))
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_inbox(settings):
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 10
+    settings.DEFAULT_FROM_EMAIL = "kysely@kahvila.example"
+    settings.EMAIL_BOUNCE_ADDRESS = "bounces@kahvila.example"
+    settings.SITE_URL = "http://testserver"
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
+def twilio(settings):
+    fake = FakeTwilio().start()
+    settings.SMS_BACKEND = "twilio"
+    settings.SMS_API_BASE_URL = fake.base_url
+    settings.SMS_ACCOUNT_SID = fake.account_sid
+    settings.SMS_AUTH_TOKEN = fake.auth_token
+    settings.SMS_FROM = "+358451234567"
+    settings.SMS_TIMEOUT = 5
+    settings.SITE_URL = "http://testserver"
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def memory_sms(settings):
+    """SMS kept in memory (sms_providers.MemoryProvider); the list of messages sent."""
+    from palaute.outreach.sms_providers import MemoryProvider
+
+    settings.SMS_BACKEND = "memory"
+    settings.SMS_FROM = "+358451234567"
+    MemoryProvider.outbox = []
+    yield MemoryProvider.outbox
+    MemoryProvider.outbox = []
+
+
+class ApiClient:
+    """Django's test client with a bearer token and JSON bodies."""
+
+    def __init__(self, token: str):
+        self.client = Client()
+        self.token = token
+
+    def post(self, path: str, body, headers: dict | None = None):
+        data = body if isinstance(body, bytes | str) else json.dumps(body)
+        return self.client.post(
+            f"/api/v1{path}",
+            data=data,
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {self.token}", **(headers or {})},
+        )
+
+    def get(self, path: str):
+        return self.client.get(f"/api/v1{path}", headers={"Authorization": f"Bearer {self.token}"})
+
+
+def api_client(organisation, scope=ApiToken.Scope.WRITE) -> ApiClient:
+    _token, plain = create_token(organisation, name="integration", scope=scope)
+    return ApiClient(plain)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    cache.clear()
+    yield
+    cache.clear()
