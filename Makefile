@@ -27,7 +27,7 @@ test: $(VENV)/.installed
 	@command -v chromium >/dev/null || ( (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
 		|| echo "chromium could not be installed: browser tests will be skipped" )
 	mkdir -p var
-	$(VENV)/bin/pytest -p no:cacheprovider
+	$(VENV)/bin/pytest -p no:cacheprovider -n auto
 
 test-postgres: $(VENV)/.installed
 	DATABASE_URL=$(PG_URL) $(MAKE) test
