@@ -1,14 +1,10 @@
 """The email path against a real SMTP server on loopback (aiosmtpd): the worker sends, the
 message is checked as a mail client would see it, and its links are followed."""
 
-import email
-import email.policy
 import re
-import socket
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.utils import timezone
 
 from palaute.outreach.invitations import invite
@@ -20,46 +16,11 @@ from palaute.surveys.tests.helpers import definition, make_org, make_survey, que
 pytestmark = pytest.mark.django_db
 
 
-class Inbox:
-    """aiosmtpd handler that keeps every message it accepts."""
-
-    def __init__(self):
-        self.received: list[tuple[str, list[str], email.message.EmailMessage]] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), message))
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def smtp(settings):
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = controller.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_TIMEOUT = 10
-    settings.DEFAULT_FROM_EMAIL = "kysely@kahvila.example"
-    settings.EMAIL_BOUNCE_ADDRESS = "bounces@kahvila.example"
-    settings.SITE_URL = "http://testserver"
-    yield inbox
-    controller.stop()
-
-
 def _part(message, kind: str) -> str:
     return next(p for p in message.walk() if p.get_content_type() == kind).get_content()
 
 
-def test_invitation_email_end_to_end(client, smtp):
+def test_invitation_email_end_to_end(client, smtp_inbox):
     org = make_org("kahvila")
     survey = make_survey(
         definition(question("nps", "nps", required=True)), organisation=org, key="visit"
@@ -74,8 +35,8 @@ def test_invitation_email_end_to_end(client, smtp):
     assert run_due_jobs() == 1
 
     # --- what arrived at the SMTP server
-    assert len(smtp.received) == 1
-    mail_from, rcpt_tos, message = smtp.received[0]
+    assert len(smtp_inbox.received) == 1
+    mail_from, rcpt_tos, message = smtp_inbox.received[0]
     assert mail_from == "bounces@kahvila.example"  # envelope sender: bounces come back here
     assert rcpt_tos == ["maija@example.com"]
     assert message["From"].addresses[0].display_name == "Aino Virtanen | Kahvila"
@@ -145,7 +106,7 @@ def test_invitation_email_end_to_end(client, smtp):
     # --- the reminder does not go out even when its time comes
     make_due()
     run_due_jobs()
-    assert len(smtp.received) == 1
+    assert len(smtp_inbox.received) == 1
 
     # --- one-click unsubscribe (RFC 8058) from the header
     result = client.post(urlsplit(https_unsub).path, {"List-Unsubscribe": "One-Click"})
@@ -154,7 +115,7 @@ def test_invitation_email_end_to_end(client, smtp):
     assert contact.email_opt_out_at is not None
 
 
-def test_reminder_email_reaches_a_non_responder(client, smtp):
+def test_reminder_email_reaches_a_non_responder(client, smtp_inbox):
     org = make_org("kahvila")
     survey = make_survey(organisation=org)
     OutreachSettings.objects.create(organisation=org, reminders=1, reminder_after_days=2)
@@ -165,8 +126,8 @@ def test_reminder_email_reaches_a_non_responder(client, smtp):
     Invitation.objects.filter(pk=invitation.pk).update(next_reminder_at=timezone.now())
     make_due()
     run_due_jobs()
-    assert len(smtp.received) == 2
-    first, reminder = smtp.received[0][2], smtp.received[1][2]
+    assert len(smtp_inbox.received) == 2
+    first, reminder = smtp_inbox.received[0][2], smtp_inbox.received[1][2]
     assert str(reminder["Subject"]) == "Muistutus: Miten onnistuimme?"
     link = re.search(r"http://testserver/i/\S+/", _part(first, "text/plain")).group(0)
     assert link in _part(reminder, "text/plain")  # the same personal link
