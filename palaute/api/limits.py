@@ -6,11 +6,8 @@ window; it is never stored or logged.
 
 from __future__ import annotations
 
-from functools import cache
-
 from django.conf import settings
 from django.http import HttpRequest
-from django.utils.crypto import salted_hmac
 
 from palaute.api.errors import PayloadTooLarge, RateLimited
 from palaute.lib import ratelimit
@@ -19,11 +16,6 @@ MAX_BODY_BYTES = 256 * 1024
 MAX_LIST_LIMIT = 500
 DEFAULT_LIST_LIMIT = 50
 MAX_ANSWER_KEYS = 200
-
-
-@cache
-def _limit(text: str) -> ratelimit.Limit:
-    return ratelimit.Limit.parse(text)
 
 
 def check_body_size(request: HttpRequest) -> None:
@@ -39,17 +31,16 @@ def check_body_size(request: HttpRequest) -> None:
 
 
 def client_bucket(request: HttpRequest) -> str:
-    ip = request.META.get("REMOTE_ADDR") or "unknown"
-    return "api-ip:" + salted_hmac("palaute.api.ip", ip).hexdigest()[:32]
+    return "api-ip:" + ratelimit.client_key(request.META.get("REMOTE_ADDR") or "")
 
 
 def check_ip_rate(request: HttpRequest) -> None:
-    retry_after = ratelimit.hit(client_bucket(request), _limit(settings.RATE_LIMIT_API_IP))
+    retry_after = ratelimit.hit(client_bucket(request), settings.RATE_LIMIT_API_IP)
     if retry_after:
         raise RateLimited(retry_after)
 
 
 def check_token_rate(token_id: int) -> None:
-    retry_after = ratelimit.hit(f"api-token:{token_id}", _limit(settings.RATE_LIMIT_API_TOKEN))
+    retry_after = ratelimit.hit(f"api-token:{token_id}", settings.RATE_LIMIT_API_TOKEN)
     if retry_after:
         raise RateLimited(retry_after)

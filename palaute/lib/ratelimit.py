@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import cache
 
 from django.core.cache import caches
+from django.utils.crypto import salted_hmac
 
 
 @dataclass(frozen=True)
@@ -32,9 +34,23 @@ class Limit:
         return cls(int(count), int(digits or 1) * units[unit])
 
 
-def hit(bucket: str, limit: Limit, *, now: float | None = None, cache_alias: str = "default"):
-    """Count one request against ``bucket``. Returns 0 when allowed, otherwise the seconds
-    until the current window ends (for a ``Retry-After`` header)."""
+@cache
+def _parsed(text: str) -> Limit:
+    return Limit.parse(text)
+
+
+def client_key(ip: str) -> str:
+    """The client address as a keyed hash, for bucket names: the cache never holds the IP
+    (BRIEF §7), and without SECRET_KEY the hash cannot be reversed by trying addresses."""
+    return salted_hmac("palaute.ratelimit.ip", ip or "unknown").hexdigest()[:32]
+
+
+def hit(bucket: str, limit: Limit | str, *, now: float | None = None, cache_alias: str = "default"):
+    """Count one request against ``bucket``; ``limit`` is a Limit or its text ("600/min", as in
+    the settings). Returns 0 when allowed, otherwise the seconds until the current window ends
+    (for a ``Retry-After`` header)."""
+    if isinstance(limit, str):
+        limit = _parsed(limit)
     now = time.time() if now is None else now
     window = int(now // limit.seconds)
     key = f"rl:{bucket}:{limit.seconds}:{window}"
