@@ -18,14 +18,11 @@ with the window; they are never stored or logged.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import time
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import IntegrityError
@@ -35,7 +32,7 @@ from django.utils.translation import gettext as _
 
 from palaute.accounts.models import Organisation
 from palaute.journeys.models import Touchpoint
-from palaute.lib import ratelimit
+from palaute.lib import origins, ratelimit
 from palaute.surveys.definition import ChoiceQuestion, SurveyDefinition
 from palaute.surveys.models import Survey, SurveyVersion
 from palaute.surveys.publishing import current_definition
@@ -52,7 +49,6 @@ TOUCHPOINT_KEY_RE = re.compile(r"^[-a-zA-Z0-9_]{1,60}$")
 ENTRY_TTL_SECONDS = 10.0
 MAX_ENTRIES = 1000
 MAX_TOUCHPOINTS_PER_ENTRY = 256
-DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class CollectError(Exception):
@@ -181,18 +177,9 @@ def normalise_origin(text: Any) -> str | None:
     if not isinstance(text, str):
         return None
     try:
-        parts = urlsplit(text.strip().rstrip("/"))
-        port = parts.port
+        return origins.normalise_origin(text.strip())
     except ValueError:
         return None
-    scheme, host = parts.scheme.lower(), (parts.hostname or "")
-    if scheme not in DEFAULT_PORTS or not host or parts.path or parts.query or parts.username:
-        return None
-    if ":" in host:  # an IPv6 address keeps its brackets in an origin
-        host = f"[{host}]"
-    if port is not None and port != DEFAULT_PORTS[scheme]:
-        return f"{scheme}://{host}:{port}"
-    return f"{scheme}://{host}"
 
 
 def allowed_origins(organisation: Organisation) -> frozenset[str]:
@@ -222,24 +209,13 @@ def check_origin(entry: SurveyEntry, origin: str | None) -> None:
 # -------------------------------------------------------------------------------- limits
 
 
-@cache
-def _limit(text: str) -> ratelimit.Limit:
-    return ratelimit.Limit.parse(text)
-
-
-@cache
-def _ip_hash_key(secret: str) -> bytes:
-    return hashlib.sha256(b"palaute.collect.ip:" + secret.encode()).digest()[:32]
-
-
 def client_bucket(ip: str) -> str:
     """A rate-limit bucket name for ``ip``: a keyed hash, so the cache never holds the IP."""
-    key = _ip_hash_key(settings.SECRET_KEY)
-    return "collect-ip:" + hashlib.blake2b(ip.encode(), key=key, digest_size=16).hexdigest()
+    return "collect-ip:" + ratelimit.client_key(ip)
 
 
 def check_rate(ip: str) -> None:
-    retry_after = ratelimit.hit(client_bucket(ip), _limit(settings.RATE_LIMIT_PUBLIC_IP))
+    retry_after = ratelimit.hit(client_bucket(ip), settings.RATE_LIMIT_PUBLIC_IP)
     if retry_after:
         raise CollectError(
             429,
