@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -86,21 +87,29 @@ def import_contacts(organisation, data: bytes) -> ImportResult:
     return result
 
 
-def _parse(organisation, data: bytes, result: ImportResult) -> list[_Row]:
+def csv_rows(data: bytes, errors: list[RowError]) -> Iterator[list[str]] | None:
+    """The rows of an uploaded CSV file (UTF-8, with or without a BOM; comma, semicolon or
+    tab, as the header line shows), or None with the file-level problem added to ``errors``."""
     if len(data) > MAX_BYTES:
-        result.errors.append(RowError(0, "", f"the file is over {MAX_BYTES // 1024 // 1024} MB"))
-        return []
+        errors.append(RowError(0, "", f"the file is over {MAX_BYTES // 1024 // 1024} MB"))
+        return None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        result.errors.append(RowError(0, "", "the file is not UTF-8 text"))
-        return []
+        errors.append(RowError(0, "", "the file is not UTF-8 text"))
+        return None
     lines = text.splitlines()
     if not lines:
-        result.errors.append(RowError(0, "", "the file is empty"))
-        return []
+        errors.append(RowError(0, "", "the file is empty"))
+        return None
     delimiter = max((",", ";", "\t"), key=lines[0].count)
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    return csv.reader(io.StringIO(text), delimiter=delimiter)
+
+
+def _parse(organisation, data: bytes, result: ImportResult) -> list[_Row]:
+    reader = csv_rows(data, result.errors)
+    if reader is None:
+        return []
     header = next(reader)
     columns = _columns(header, result)
     if result.errors:

@@ -19,9 +19,7 @@ transaction (contacts, touchpoints) and the transaction is rolled back if any fa
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
 import zoneinfo
 from dataclasses import dataclass, field
@@ -31,7 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from palaute.outreach.contacts import attribute_key
-from palaute.outreach.csv_import import MAX_BYTES, RowError
+from palaute.outreach.csv_import import RowError, csv_rows
 from palaute.outreach.events import ContactRef, EventData, EventInvalid, record_event
 from palaute.outreach.models import Event
 from palaute.outreach.triggers import EVENT_NAME_RE
@@ -154,20 +152,9 @@ def _column_of(field_name: str) -> str:
 
 
 def _read(data: bytes, result: EventImportResult) -> list[tuple[int, dict[str, str]]]:
-    if len(data) > MAX_BYTES:
-        result.errors.append(RowError(0, "", f"the file is over {MAX_BYTES // 1024 // 1024} MB"))
+    reader = csv_rows(data, result.errors)
+    if reader is None:
         return []
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        result.errors.append(RowError(0, "", "the file is not UTF-8 text"))
-        return []
-    lines = text.splitlines()
-    if not lines:
-        result.errors.append(RowError(0, "", "the file is empty"))
-        return []
-    delimiter = max((",", ";", "\t"), key=lines[0].count)
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     header = [_header(raw, result) for raw in next(reader)]
     if result.errors:
         return []
