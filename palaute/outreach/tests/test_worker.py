@@ -3,7 +3,6 @@ in the middle of sending (real processes), and two workers sharing 1,000 jobs on
 
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from django_tasks_db.models import DBTaskResult
 
 from palaute.outreach.jobs import RetryLater, backoff_seconds, retrying
 from palaute.outreach.models import JobFailure, WorkerHeartbeat
+from palaute.outreach.tests.conftest import free_port
 from palaute.outreach.worker import MAX_RUNS, recover_stale_jobs
 
 REPO = Path(__file__).resolve().parents[3]
@@ -135,12 +135,6 @@ class SlowFirstServer:
         return "250 OK"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _env(**extra) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)}
     env.update(PYTHONPATH=str(REPO), **extra)
@@ -182,7 +176,7 @@ def test_killed_worker_mid_send_runs_again_and_sends_once(tmp_path):
     dead worker's stale heartbeat, another worker takes over after the send lease, and the
     invitation is sent exactly once. Runs on its own SQLite file in child processes."""
     server = SlowFirstServer()
-    controller = Controller(server, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(server, hostname="127.0.0.1", port=free_port())
     controller.start()
     env = _env(
         PALAUTE_DATA_DIR=str(tmp_path),
