@@ -26,7 +26,7 @@ from django.db import transaction
 from palaute.insights.rollup import count_response
 from palaute.journeys.models import Channel
 from palaute.surveys.models import Response
-from palaute.text.hooks import response_recorded
+from palaute.surveys.signals import response_recorded
 
 MASHING = "mashing"
 BURST_TAPS = 5
@@ -123,5 +123,7 @@ def _set_flag(survey, response_ids: Iterable[int], reason: str) -> int:
             # Counted again: its comment is analysed like any new one (flagged ones were not).
             for response in changed:
                 response.flagged = ""
-                response_recorded(response, list(response.answers.all()))
+                response_recorded.send(
+                    Response, response=response, answers=list(response.answers.all())
+                )
     return len(changed)

@@ -40,7 +40,7 @@ from palaute.surveys.definition import (
 )
 from palaute.surveys.models import Answer, Response
 from palaute.surveys.publishing import current_definition
-from palaute.text.hooks import response_recorded
+from palaute.surveys.signals import response_recorded
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off"}
@@ -112,8 +112,8 @@ def record_response(
         insert_many(rows)
         if not flagged:
             count_response(response, rows)
-            # Queues text analysis of the comments once the transaction commits.
-            response_recorded(response, rows)
+            # Text analysis, closed-loop rules, webhooks: each queues its work for after commit.
+            response_recorded.send(Response, response=response, answers=rows)
     return response, True
 
 

@@ -48,3 +48,10 @@ def request_reanalysis(organisation_id: int) -> None:
         reanalyse_organisation.enqueue(organisation_id)
 
     transaction.on_commit(enqueue, robust=True)
+
+
+def on_response_recorded(
+    sender, *, response: Response, answers: Iterable[Answer], **kwargs
+) -> None:
+    """Receiver of ``palaute.surveys.signals.response_recorded``."""
+    response_recorded(response, answers)
