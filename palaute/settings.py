@@ -37,6 +37,10 @@ INSTALLED_APPS = [
     "palaute.outreach",
     "palaute.api",
     "palaute.text",
+    "palaute.loop",
+    "palaute.webhooks",
+    "palaute.reviews",
+    "palaute.testimonials",
 ]
 
 MIDDLEWARE = [

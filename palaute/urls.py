@@ -18,4 +18,8 @@ urlpatterns = [
     path("", include("palaute.insights.urls")),
     path("", include("palaute.text.urls")),
     path("", include("palaute.channels.urls")),
+    path("", include("palaute.loop.urls")),
+    path("", include("palaute.webhooks.urls")),
+    path("", include("palaute.reviews.urls")),
+    path("", include("palaute.testimonials.urls")),
 ]

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LoopConfig(AppConfig):
+    name = "palaute.loop"
+    label = "loop"
+    verbose_name = _("Closed loop")
+    default_auto_field = "django.db.models.BigAutoField"
