@@ -148,6 +148,8 @@ CACHES = {
 RATE_LIMIT_API_TOKEN = env_str("RATE_LIMIT_API_TOKEN", "600/min")
 RATE_LIMIT_API_IP = env_str("RATE_LIMIT_API_IP", "1200/min")
 RATE_LIMIT_PUBLIC_IP = env_str("RATE_LIMIT_PUBLIC_IP", "120/min")
+# Reverse proxies in front of Palaute that append to X-Forwarded-For (lib/clientip.py).
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

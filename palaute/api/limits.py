@@ -11,6 +11,7 @@ from django.http import HttpRequest
 
 from palaute.api.errors import PayloadTooLarge, RateLimited
 from palaute.lib import ratelimit
+from palaute.lib.clientip import client_ip
 
 MAX_BODY_BYTES = 256 * 1024
 MAX_LIST_LIMIT = 500
@@ -31,7 +32,7 @@ def check_body_size(request: HttpRequest) -> None:
 
 
 def client_bucket(request: HttpRequest) -> str:
-    return "api-ip:" + ratelimit.client_key(request.META.get("REMOTE_ADDR") or "")
+    return "api-ip:" + ratelimit.client_key(client_ip(request.META))
 
 
 def check_ip_rate(request: HttpRequest) -> None:

@@ -23,6 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from palaute.channels import collect
 from palaute.channels.collect import CollectError
+from palaute.lib.clientip import client_ip
 
 JSON = "application/json"
 # The widget posts text/plain to skip the preflight round trip; the body is JSON either way.
@@ -56,7 +57,7 @@ def responses(request, public_key: str) -> HttpResponse:
     origin = request.META.get("HTTP_ORIGIN")
     try:
         # The limits come first: they cost no query and no reading of the body.
-        collect.check_rate(request.META.get("REMOTE_ADDR") or "unknown")
+        collect.check_rate(client_ip(request.META) or "unknown")
         collect.check_declared_size(request.META.get("CONTENT_LENGTH"))
         entry = collect.survey_entry(public_key)
         collect.check_origin(entry, origin)

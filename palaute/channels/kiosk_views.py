@@ -36,6 +36,7 @@ from palaute.accounts.permissions import member_required
 from palaute.channels import kiosk, kiosk_review, mashing
 from palaute.journeys.models import Channel, Touchpoint
 from palaute.lib import ratelimit
+from palaute.lib.clientip import client_ip
 from palaute.surveys.models import Survey
 from palaute.surveys.publishing import current_definition
 
@@ -155,7 +156,7 @@ def kiosk_taps(request, public_key: str):
     length = request.META.get("CONTENT_LENGTH") or "0"
     if not length.isdigit() or int(length) > kiosk.MAX_BODY_BYTES:
         return _error(413, {"body": f"must be at most {kiosk.MAX_BODY_BYTES // 1024} KB"})
-    ip_key = ratelimit.client_key(request.META.get("REMOTE_ADDR", ""))
+    ip_key = ratelimit.client_key(client_ip(request.META))
     retry = ratelimit.hit(f"kiosk-ip:{ip_key}", settings.RATE_LIMIT_API_IP)
     if retry:
         return _too_many(retry)

@@ -256,6 +256,22 @@ def test_rate_limit_per_client_ip_answers_429_with_retry_after(client, survey):
     assert Response.objects.count() == 3
 
 
+def test_behind_a_trusted_proxy_each_client_is_counted_on_its_own(client, survey, settings):
+    settings.TRUSTED_PROXY_HOPS = 1
+    settings.RATE_LIMIT_PUBLIC_IP = "2/min"
+    proxy = "10.0.0.5"
+
+    def via_proxy(forwarded_for):
+        body = {"answers": {"nps": 9}}
+        return post(client, survey, body, REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR=forwarded_for)
+
+    assert [via_proxy(TEST_IP).status_code for _ in range(3)] == [201, 201, 429]
+    # A client cannot escape its bucket by sending its own X-Forwarded-For in front.
+    assert via_proxy(f"198.51.100.99, {TEST_IP}").status_code == 429
+    # Another client behind the same proxy has its own budget.
+    assert via_proxy("198.51.100.1").status_code == 201
+
+
 def test_no_ip_address_is_stored_or_kept_in_the_cache(client, survey):
     assert post(client, survey, {"answers": {"nps": 9}}, REMOTE_ADDR=TEST_IP).status_code == 201
     with connection.cursor() as cursor:
