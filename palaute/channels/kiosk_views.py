@@ -34,6 +34,7 @@ from django.views.decorators.http import require_POST, require_safe
 from palaute.accounts.models import Role, record_audit
 from palaute.accounts.permissions import member_required
 from palaute.channels import kiosk, kiosk_review, mashing
+from palaute.channels.collect import CollectError
 from palaute.journeys.models import Channel, Touchpoint
 from palaute.lib import ratelimit
 from palaute.lib.clientip import client_ip
@@ -407,8 +408,23 @@ def _public(response):
     return response
 
 
+# The one error shape of the API and the public endpoint (collect.CollectError); the kiosk's
+# messages are for developers and logs, the tablet shows its own texts.
+ERROR_CODES = {
+    400: ("validation_error", "The batch is not valid."),
+    404: ("not_found", "No such kiosk."),
+    409: ("conflict", "This survey cannot be used on a kiosk."),
+    410: ("kiosk_closed", "The kiosk is closed."),
+    413: ("payload_too_large", "The body is too large."),
+    415: ("unsupported_media_type", "The body must be JSON."),
+    429: ("rate_limited", "Too many requests; retry later."),
+}
+
+
 def _error(status: int, errors: dict[str, str]) -> JsonResponse:
-    response = JsonResponse({"errors": errors}, status=status)
+    code, message = ERROR_CODES[status]
+    body = CollectError(status, code, message, list(errors.items())).body()
+    response = JsonResponse(body, status=status)
     response["Cache-Control"] = "no-store"
     return response
 

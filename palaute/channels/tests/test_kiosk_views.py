@@ -178,7 +178,9 @@ def test_sync_reports_invalid_taps(survey):
 def test_malformed_requests_name_the_problem(survey, body, content_type, status, field):
     response = post_taps(survey, body, content_type=content_type)
     assert response.status_code == status
-    assert field in response.json()["errors"]
+    error = response.json()["error"]
+    assert field in [f["field"] for f in error["fields"]]
+    assert error["code"] in {"validation_error", "payload_too_large", "unsupported_media_type"}
     assert Response.objects.count() == 0
 
 
