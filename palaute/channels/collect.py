@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 from palaute.accounts.models import Organisation
 from palaute.journeys.models import Touchpoint
 from palaute.lib import origins, ratelimit
-from palaute.surveys.definition import ChoiceQuestion, SurveyDefinition
+from palaute.surveys.definition import ChoiceQuestion, ConsentQuestion, SurveyDefinition
 from palaute.surveys.models import Survey, SurveyVersion
 from palaute.surveys.publishing import current_definition
 from palaute.surveys.submission import AnswersInvalid, record_response
@@ -274,6 +274,8 @@ def _public_data(definition: SurveyDefinition, language: str) -> dict[str, Any]:
             item["options"] = [{"key": o.key, "text": text(o.text)} for o in question.options]
         if question.show_if is not None:
             item["show_if"] = question.show_if.model_dump()
+        if isinstance(question, ConsentQuestion):
+            item["naming"] = list(question.naming)  # how the person may choose to be named
         questions.append(item)
     return {
         "language": language,

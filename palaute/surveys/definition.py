@@ -47,6 +47,11 @@ SCALE_MINS = (0, 1)
 SCALE_MAX_RANGE = (3, 10)
 
 COMPARISONS = ("lte", "lt", "gte", "gt", "eq", "ne")
+
+# How a person who consents to publication may be named, from the most identifying to the
+# most private. A consent answer without a choice gets the most private one offered.
+NAMING_OPTIONS = ("full_name", "first_name_initial", "company", "anonymous")
+Naming = Literal["full_name", "first_name_initial", "company", "anonymous"]
 OPS = (*COMPARISONS, "in")
 
 Texts = dict[StrictStr, StrictStr]
@@ -118,11 +123,38 @@ class TextQuestion(_Question):
 
 
 class YesNoQuestion(_Question):
-    type: Literal["consent", "contact_me"]
+    type: Literal["contact_me"]
+
+
+def _anonymous_only() -> list[Naming]:
+    return ["anonymous"]
+
+
+class ConsentQuestion(_Question):
+    """Permission to publish the response as a testimonial (docs/testimonials.md).
+
+    ``text`` is the exact wording the person agrees to, per language (it is recorded with the
+    consent). ``naming`` lists the ways the person may choose to be named; ``quote`` names the
+    text question whose answer becomes the testimonial (default: the first text answered).
+    """
+
+    type: Literal["consent"]
+    naming: list[Naming] = Field(default_factory=_anonymous_only)
+    quote: StrictStr | None = None
+
+    @property
+    def default_naming(self) -> str:
+        """The most private of the offered namings (privacy by default)."""
+        return max(self.naming, key=NAMING_OPTIONS.index)
 
 
 Question = Annotated[
-    FixedScaleQuestion | RatingQuestion | ChoiceQuestion | TextQuestion | YesNoQuestion,
+    FixedScaleQuestion
+    | RatingQuestion
+    | ChoiceQuestion
+    | TextQuestion
+    | YesNoQuestion
+    | ConsentQuestion,
     Field(discriminator="type"),
 ]
 QUESTION_TYPES = (
@@ -280,6 +312,8 @@ def _check(definition: SurveyDefinition) -> list[DefinitionError]:
         errors += _check_scale(path, question)
         if isinstance(question, ChoiceQuestion):
             errors += _check_options(path, question, languages)
+        if isinstance(question, ConsentQuestion):
+            errors += _check_consent(path, question, definition)
         if question.show_if is not None:
             earlier = definition.questions[: seen.get(question.key, i)]
             errors += _check_show_if(f"{path}.show_if", question.show_if, earlier, definition)
@@ -352,6 +386,53 @@ def _check_options(path: str, question: ChoiceQuestion, languages: list[str]):
     return errors
 
 
+def _check_consent(
+    path: str, question: ConsentQuestion, definition: SurveyDefinition
+) -> list[DefinitionError]:
+    errors = []
+    if not question.naming:
+        errors.append(DefinitionError(f"{path}.naming", "must offer at least one way to name"))
+    for j, naming in enumerate(question.naming):
+        if naming in question.naming[:j]:
+            errors.append(DefinitionError(f"{path}.naming[{j}]", f"duplicate {naming!r}"))
+    if question.quote is not None:
+        target = definition.question(question.quote)
+        if target is None:
+            errors.append(
+                DefinitionError(f"{path}.quote", f"refers to unknown question {question.quote!r}")
+            )
+        elif not isinstance(target, TextQuestion):
+            errors.append(
+                DefinitionError(f"{path}.quote", f"{question.quote!r} is not a text question")
+            )
+    gate = _score_gate(question, definition)
+    if gate is not None:
+        errors.append(
+            DefinitionError(
+                f"{path}.show_if",
+                f"a consent question must be asked whatever the score, but it depends on "
+                f"{gate.key!r} ({gate.type}); asking only happy customers is review gating",
+            )
+        )
+    return errors
+
+
+def _score_gate(question: Any, definition: SurveyDefinition) -> Any:
+    """The scored question that decides, directly or through other conditions, whether
+    ``question`` is shown; None when no score does."""
+    seen = {question.key}
+    condition = question.show_if
+    while condition is not None and condition.question not in seen:
+        target = definition.question(condition.question)
+        if target is None:
+            return None  # reported as an unknown question
+        if target.bounds is not None:
+            return target
+        seen.add(target.key)
+        condition = target.show_if
+    return None
+
+
 def _check_show_if(
     path: str, show_if: ShowIf, earlier: list[Any], definition: SurveyDefinition
 ) -> list[DefinitionError]:
@@ -366,7 +447,7 @@ def _check_show_if(
     kind = target.type
     if isinstance(target, TextQuestion):
         return [DefinitionError(f"{path}.question", "cannot branch on a text question")]
-    if isinstance(target, YesNoQuestion):
+    if isinstance(target, YesNoQuestion | ConsentQuestion):
         if op not in ("eq", "ne"):
             return [DefinitionError(f"{path}.op", f"must be eq or ne for a {kind} question")]
         if not isinstance(value, bool):
@@ -406,12 +487,15 @@ def _check_show_if(
 
 
 def branch_value(question: Any, answer: Any) -> Any:
-    """The value a ``show_if`` compares: the experience of a pair, the yes of a contact-me."""
+    """The value a ``show_if`` compares: the experience of a pair, the yes of a contact-me or
+    a consent."""
     if isinstance(answer, dict):
         if question.type == "expectation_experience":
             return answer.get("experience")
         if question.type == "contact_me":
             return answer.get("contact")
+        if question.type == "consent":
+            return answer.get("agreed")
     return answer
 
 

@@ -34,6 +34,7 @@ PAGE_CHANNELS = ("web", "qr", "email", "sms")
 LANGUAGE_NAMES = {"fi": "Suomi", "en": "English", "sv": "Svenska"}
 IDEMPOTENCY_RE = re.compile(r"^[0-9a-f]{32}$")
 SMILEYS = ("😠", "🙁", "🙂", "😄")
+CONSENT_FIELDS = ("naming", "name", "company")
 
 
 @never_cache
@@ -128,7 +129,8 @@ def answers_from_form(definition: SurveyDefinition, post, presented: set[str]) -
         elif kind in ("consent", "contact_me"):
             ticked = post.get(key) or ("0" if key in presented else "")
             if kind == "consent":
-                raw[key] = ticked
+                raw[key] = {"agreed": ticked}
+                raw[key].update({f: post.get(f"{key}.{f}", "") for f in CONSENT_FIELDS})
             else:
                 raw[key] = {"contact": ticked}
                 raw[key].update({f: post.get(f"{key}.{f}", "") for f in ("name", "email", "phone")})
@@ -250,8 +252,32 @@ def _question_view(definition, question, lang, raw, visible, errors) -> dict[str
         view["details"] = value if isinstance(value, dict) else {}
         view["checked"] = view["details"].get("contact") == "1"
     elif kind == "consent":
-        view["checked"] = value == "1"
+        view.update(_consent_view(question, value))
     return view
+
+
+def _consent_view(question, value) -> dict[str, Any]:
+    """The consent checkbox and, when there is a choice to make, how the person may be named
+    (the most private option preselected) and the name or company to show."""
+    given = value if isinstance(value, dict) else {}
+    chosen = given.get("naming") or question.default_naming
+    labels = {
+        "full_name": _("My full name"),
+        "first_name_initial": _("My first name and the initial of my surname"),
+        "company": _("My company's name only"),
+        "anonymous": _("No name (anonymously)"),
+    }
+    return {
+        "checked": given.get("agreed") == "1",
+        "naming": [
+            {"value": naming, "label": labels[naming], "checked": naming == chosen}
+            for naming in question.naming
+        ],
+        "asks_name": bool({"full_name", "first_name_initial"} & set(question.naming)),
+        "asks_company": question.naming != ["anonymous"],
+        "name": given.get("name", ""),
+        "company": given.get("company", ""),
+    }
 
 
 def _points(question, value) -> list[dict[str, Any]]:

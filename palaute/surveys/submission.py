@@ -7,7 +7,9 @@ Raw answers come from a form (strings) or a JSON body. Accepted shapes, per ques
 - expectation_experience: ``{"expected": n, "experience": n}``;
 - single_choice: an option key; multiple_choice: a list of option keys (or one key);
 - text: a string of at most 5,000 characters;
-- consent: true/false (also "1"/"0", "yes"/"no", "on"/"off");
+- consent: true/false (also "1"/"0", "yes"/"no", "on"/"off"), or ``{"agreed": true, "naming":
+  …, "name": …, "company": …}`` where ``naming`` is one the question offers (default: the most
+  private one) and the name or company is given when the naming shows it;
 - contact_me: true/false, or ``{"contact": true, "name": …, "email": …, "phone": …}``.
 
 Empty values (None, "", [], {}) mean "not answered". Answers to questions hidden by branching
@@ -35,6 +37,7 @@ from palaute.lib.sqlinsert import insert_many, insert_unless_duplicate
 from palaute.surveys.definition import (
     MAX_ANSWER_TEXT,
     ChoiceQuestion,
+    ConsentQuestion,
     SurveyDefinition,
     visible_keys,
 )
@@ -46,6 +49,11 @@ TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off"}
 PHONE_RE = re.compile(r"^\+?[0-9 ()\-]{5,40}$")
 MAX_IDEMPOTENCY_KEY = 64
+MAX_CONSENT_NAME = 120
+MAX_CONSENT_COMPANY = 200
+# A consent Answer row carries the person's naming choice in this plain attribute (not a
+# column): receivers of response_recorded read it with ``consent_choice``.
+CONSENT_CHOICE_ATTRIBUTE = "consent_choice"
 
 
 class AnswersInvalid(Exception):
@@ -180,7 +188,7 @@ def _clean(question: Any, value: Any) -> Any:
             )
         return text or None
     if kind == "consent":
-        return _yes_no(value)
+        return _consent(question, value)
     return _contact(value)
 
 
@@ -244,6 +252,48 @@ def _yes_no(value: Any) -> bool:
         if word in FALSE_WORDS:
             return False
     raise ValueError(_("Answer yes or no."))
+
+
+def _consent(question: ConsentQuestion, value: Any) -> dict[str, Any] | None:
+    """``{"agreed": False}``, or ``{"agreed": True, "naming", "name", "company"}`` with only
+    the name or company that the naming shows. None: no yes or no was given."""
+    if not isinstance(value, dict):
+        value = {"agreed": value}
+    unknown = set(value) - {"agreed", "naming", "name", "company"}
+    if unknown:
+        raise ValueError(_("Unknown consent field: %(field)s.") % {"field": sorted(unknown)[0]})
+    if _is_empty(value.get("agreed")):
+        return None  # a naming choice without a yes or no says nothing
+    if not _yes_no(value["agreed"]):
+        return {"agreed": False}
+    naming = value.get("naming") or question.default_naming
+    if naming not in question.naming:
+        raise ValueError(_("Choose one of the offered ways to name you."))
+    texts = {}
+    for field in ("name", "company"):
+        text = value.get(field) or ""
+        if not isinstance(text, str):
+            raise ValueError(_("The %(field)s must be text.") % {"field": field})
+        texts[field] = " ".join(text.split())
+    name = texts["name"] if naming in ("full_name", "first_name_initial") else ""
+    company = texts["company"] if naming != "anonymous" else ""
+    if naming in ("full_name", "first_name_initial") and not name:
+        raise ValueError(_("Write the name we may show with your feedback."))
+    if naming == "company" and not company:
+        raise ValueError(_("Write the name of your company."))
+    if len(name) > MAX_CONSENT_NAME:
+        raise ValueError(_("Keep the name under %(max)s characters.") % {"max": MAX_CONSENT_NAME})
+    if len(company) > MAX_CONSENT_COMPANY:
+        raise ValueError(
+            _("Keep the company name under %(max)s characters.") % {"max": MAX_CONSENT_COMPANY}
+        )
+    return {"agreed": True, "naming": naming, "name": name, "company": company}
+
+
+def consent_choice(row: Answer) -> dict[str, Any] | None:
+    """The cleaned consent answer (naming, name, company) that a consent row was stored from;
+    None for a row loaded from the database (the choice is not a column)."""
+    return getattr(row, CONSENT_CHOICE_ATTRIBUTE, None)
 
 
 def _contact(value: Any) -> dict[str, Any]:
@@ -317,7 +367,9 @@ def _answer_rows(survey, definition, cleaned, language, response) -> list[Answer
         elif kind == "text":
             row(question, text=value)
         elif kind == "consent":
-            row(question, score=int(value), text=definition.text(question.text, language))
+            # The exact wording shown, in the language shown.
+            row(question, score=int(value["agreed"]), text=definition.text(question.text, language))
+            setattr(rows[-1], CONSENT_CHOICE_ATTRIBUTE, value)
         elif kind == "contact_me":
             row(question, score=int(value["contact"]))
             if value["contact"]:

@@ -28,6 +28,17 @@
       name: "Name",
       email: "Email",
       phone: "Phone",
+      howNamed: "If you agree, how may we name you?",
+      naming: {
+        full_name: "My full name",
+        first_name_initial: "My first name and the initial of my surname",
+        company: "My company's name only",
+        anonymous: "No name (anonymously)",
+      },
+      shown: "Shown with your feedback:",
+      yourName: "Your name",
+      company: "Company",
+      withdraw: "You can withdraw your permission at any time.",
       faces: ["Very unhappy", "Unhappy", "Happy", "Very happy"],
       anchors: {
         nps: ["Not at all likely", "Extremely likely"],
@@ -52,6 +63,17 @@
       name: "Nimi",
       email: "Sähköposti",
       phone: "Puhelin",
+      howNamed: "Jos annat luvan, miten saamme mainita sinut?",
+      naming: {
+        full_name: "Koko nimelläni",
+        first_name_initial: "Etunimelläni ja sukunimeni alkukirjaimella",
+        company: "Vain yritykseni nimellä",
+        anonymous: "Ilman nimeä (nimettömänä)",
+      },
+      shown: "Palautteesi yhteydessä näytetään:",
+      yourName: "Nimesi",
+      company: "Yritys",
+      withdraw: "Voit perua luvan milloin tahansa.",
       faces: ["Erittäin tyytymätön", "Tyytymätön", "Tyytyväinen", "Erittäin tyytyväinen"],
       anchors: {
         nps: ["Ei lainkaan todennäköistä", "Erittäin todennäköistä"],
@@ -62,6 +84,7 @@
     },
   };
   var FACES = ["😠", "🙁", "🙂", "😄"];
+  var NAMINGS = ["full_name", "first_name_initial", "company", "anonymous"]; // most private last
   var SCALED = ["nps", "csat", "ces", "smiley", "rating"];
 
   // ------------------------------------------------------------------------------ DOM
@@ -184,10 +207,49 @@
         return area.value.trim() || null;
       };
     } else if (kind === "consent") {
+      // The wording, how the person may be named (the most private way preselected) and the
+      // name or company to show; see palaute/surveys/submission.py _consent.
       var box = el("input", { type: "checkbox", id: id + "-i" });
       inputs.push(box);
-      block.node = el("div", null, [el("label", { class: "check", for: box.id }, [box, el("span", null, q.text)]), error]);
+      var naming = q.naming || ["anonymous"];
+      var ways = naming.length > 1 ? choices(q.key + ".naming", "radio", naming.map(function (n) {
+        return { value: n, label: t.naming[n] };
+      }), "opts", "n") : null;
+      var mostPrivate = naming.slice().sort(function (a, b) {
+        return NAMINGS.indexOf(b) - NAMINGS.indexOf(a);
+      })[0];
+      inputs.forEach(function (input) {
+        if (input.name === q.key + ".naming") input.checked = input.value === mostPrivate;
+      });
+      var named = {};
+      var asks = { name: naming.some(function (n) {
+          return n === "full_name" || n === "first_name_initial";
+        }), company: naming.join() !== "anonymous" };
+      var fields = [];
+      ["name", "company"].forEach(function (f) {
+        if (!asks[f]) return;
+        var input = (named[f] = el("input", { type: "text", id: id + "-" + f, autocomplete: f === "name" ? "name" : "organization", maxlength: f === "name" ? 120 : 200 }));
+        inputs.push(input);
+        fields.push(el("label", { for: input.id }, t[f === "name" ? "yourName" : "company"]), input);
+      });
+      var details = el("div", { hidden: true }, [
+        ways ? el("fieldset", { class: "part" }, [el("legend", null, t.howNamed), ways]) : el("p", { class: "req" }, t.shown + " " + t.naming[naming[0]]),
+        fields.length ? el("div", { class: "contact" }, fields) : null,
+      ]);
+      box.addEventListener("change", function () {
+        details.hidden = !box.checked;
+      });
+      block.node = el("div", null, [el("label", { class: "check", for: box.id }, [box, el("span", null, q.text)]), details, el("p", { class: "req" }, t.withdraw), error]);
       block.value = function () {
+        if (!box.checked) return false;
+        return {
+          agreed: true,
+          naming: picked(q.key + ".naming")[0] || null,
+          name: named.name ? named.name.value : "",
+          company: named.company ? named.company.value : "",
+        };
+      };
+      block.branch = function () {
         return box.checked;
       };
     } else if (kind === "contact_me") {
