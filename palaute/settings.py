@@ -128,6 +128,18 @@ SMS_FROM = env_str("SMS_FROM")
 SMS_TIMEOUT = env_int("SMS_TIMEOUT", 10)
 OUTREACH_PERIODIC_SECONDS = env_int("OUTREACH_PERIODIC_SECONDS", 60)
 
+# Public reviews (palaute/reviews/conf.py reads these). Tokens of review sources are encrypted
+# with Fernet: comma-separated keys, newest first; empty derives one from SECRET_KEY.
+REVIEWS_ENCRYPTION_KEY = env_str("REVIEWS_ENCRYPTION_KEY", "")
+REVIEWS_SYNC_MINUTES = env_int("REVIEWS_SYNC_MINUTES", 30)
+REVIEWS_FULL_SYNC_DAYS = env_int("REVIEWS_FULL_SYNC_DAYS", 7)
+REVIEWS_FACEBOOK_LOOKBACK_DAYS = env_int("REVIEWS_FACEBOOK_LOOKBACK_DAYS", 30)
+REVIEWS_CASE_MAX_AGE_DAYS = env_int("REVIEWS_CASE_MAX_AGE_DAYS", 14)
+REVIEWS_HTTP_TIMEOUT = env_int("REVIEWS_HTTP_TIMEOUT", 15)
+REVIEWS_GOOGLE_AUTH_URL = env_str(
+    "REVIEWS_GOOGLE_AUTH_URL", "https://accounts.google.com/o/oauth2/v2/auth"
+)
+
 # Response imports (channels.import_staging): largest upload; where uploads wait between steps.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 200 * 1024 * 1024)
 IMPORT_STAGING_DIR = env_str("IMPORT_STAGING_DIR", str(DATA_DIR / "imports"))
