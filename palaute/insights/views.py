@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from palaute.accounts.permissions import member_required
 from palaute.insights import charts, metrics
 from palaute.journeys.models import Channel, Touchpoint
+from palaute.loop.measures import dashboard_totals
 from palaute.surveys.models import Survey
 
 PERIODS = {
@@ -207,6 +208,7 @@ def home(request):
             "strip": strip,
             "periods": _period_choices(period_key),
             "period_key": period_key,
+            "case_measures": dashboard_totals(organisation, start, end),
         },
     )
 

@@ -62,10 +62,25 @@ class LoopSettings(models.Model):
         related_name="+",
     )
     recovery_survey_enabled = models.BooleanField(_("offer a recovery survey"), default=True)
+    # The last case number handed out: an UPDATE … SET n = n + 1 on this row numbers cases
+    # without gaps or duplicates, however many workers open cases at once.
+    last_case_number = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
         return f"loop settings of {self.organisation_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        # Only ``opening.next_number``'s UPDATE moves the case counter: saving a form (or any
+        # copy loaded before a case opened) must not write an old number back.
+        updating = self.pk is not None and not kwargs.get("force_insert")
+        if updating and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name != "last_case_number"
+            ]
+        super().save(*args, **kwargs)
 
     def target_hours(self, severity: str) -> int:
         return {
@@ -76,8 +91,9 @@ class LoopSettings(models.Model):
 
 
 class Rule(models.Model):
-    """When a case opens. ``threshold`` means "at most" for NPS, CSAT and reviews and "at least"
-    for CES; kinds without a number ignore it."""
+    """When a case opens. ``threshold`` means "at most" for NPS, CSAT, reviews and the kiosk
+    face (1 = the saddest of four) and "at least" for CES; kinds without a number ignore it
+    (``rules.SPECS`` says which is which)."""
 
     class Kind(models.TextChoices):
         NPS_DETRACTOR = "nps_detractor", _("NPS at most")
@@ -196,8 +212,12 @@ class Case(models.Model):
     due_at = models.DateTimeField()
     first_response_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # When the owner is reminded (``warn_at_percent`` of the target), set with ``due_at``.
+    warn_at = models.DateTimeField(null=True, blank=True)
     warned_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
+    # Where the feedback lives outside Palaute (a public review): a changed review finds its case.
+    source_url = models.URLField(max_length=500, blank=True)
 
     # Recovery: "did we fix it?" sent when resolved; answered True/False (None: not answered).
     recovery_invitation = models.ForeignKey(
@@ -218,6 +238,25 @@ class Case(models.Model):
             models.Index(fields=["organisation", "status", "due_at"], name="case_org_status_due"),
             models.Index(fields=["organisation", "owner", "status"], name="case_org_owner_status"),
             models.Index(fields=["organisation", "opened_at"], name="case_org_opened"),
+            # The escalation pass reads only cases still waiting for a first response.
+            models.Index(
+                fields=["warn_at"],
+                condition=models.Q(
+                    warned_at__isnull=True,
+                    first_response_at__isnull=True,
+                    status__in=["new", "contacted"],
+                ),
+                name="case_waiting_warn",
+            ),
+            models.Index(
+                fields=["due_at"],
+                condition=models.Q(
+                    escalated_at__isnull=True,
+                    first_response_at__isnull=True,
+                    status__in=["new", "contacted"],
+                ),
+                name="case_waiting_due",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -225,7 +264,15 @@ class Case(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status in (self.Status.NEW, self.Status.CONTACTED)
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_waiting(self) -> bool:
+        """Open and nobody has answered the customer yet: the response clock is running."""
+        return self.is_open and self.first_response_at is None
+
+
+OPEN_STATUSES = (Case.Status.NEW, Case.Status.CONTACTED)
 
 
 class CaseResponse(models.Model):
@@ -328,6 +375,10 @@ class NotificationPreference(models.Model):
     daily_digest = models.BooleanField(_("daily digest"), default=True)
     # Local hour (organisation's time zone) the digest goes out.
     digest_hour = models.PositiveSmallIntegerField(_("digest hour"), default=8)
+    # The language of the emails; empty: the organisation's default language.
+    language = models.CharField(
+        _("email language"), max_length=5, choices=settings.LANGUAGES, blank=True
+    )
     last_digest_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -36,6 +36,10 @@ SWEEP_BATCH = 500
 
 def _duties() -> dict[str, timedelta]:
     duties = {"schedules": timedelta(seconds=conf.periodic_seconds())}
+    # Closed loop: response-time reminders, escalations and daily digests (palaute.loop).
+    duties["loop"] = timedelta(seconds=conf.periodic_seconds())
+    duties["reviews"] = timedelta(minutes=5)  # queues the review sources due for a sync
+    duties["webhooks_prune"] = timedelta(days=1)  # the delivery log's retention
     if not isinstance(task_backends[DEFAULT_TASK_BACKEND_ALIAS], DatabaseBackend):
         duties["sweep"] = timedelta(minutes=15)
     return duties
@@ -70,6 +74,18 @@ def periodic_job(name: str) -> str:
         return f"{run_due()} rounds"
     if name == "sweep":
         return f"{sweep()} requeued"
+    if name == "loop":
+        from palaute.loop.escalation import run_duty
+
+        return str(run_duty())
+    if name == "reviews":
+        from palaute.reviews.sync import sync_due
+
+        return f"{sync_due()} review sources queued"
+    if name == "webhooks_prune":
+        from palaute.webhooks.retention import prune
+
+        return f"{prune()} webhook deliveries pruned"
     return f"unknown duty {name}"
 
 

@@ -23,7 +23,14 @@ def analyse_response(response_id: int) -> int:
     from palaute.text.analysis import analyse_answers, text_answers
 
     ids = list(text_answers().filter(response_id=response_id).values_list("pk", flat=True))
-    return analyse_answers(ids) if ids else 0
+    if not ids:
+        return 0
+    analysed = analyse_answers(ids)
+    # Closed loop: a negative comment on a watched theme opens a case (issue 5).
+    from palaute.loop.triggers import response_analysed
+
+    response_analysed(response_id)
+    return analysed
 
 
 @task()

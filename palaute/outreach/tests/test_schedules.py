@@ -125,12 +125,15 @@ def test_panel_round_by_hand_goes_to_the_segment_and_a_double_submit_is_one_roun
 
 def test_periodic_duties_are_claimed_once_among_workers():
     now = timezone.now()
-    assert periodic.enqueue_due(now) == ["schedules"]
+    # Schedules and the closed loop every minute, review sources every five minutes, the
+    # webhook log's pruning daily.
+    assert periodic.enqueue_due(now) == ["schedules", "loop", "reviews", "webhooks_prune"]
     assert periodic.enqueue_due(now) == []  # another worker, same moment
     assert periodic.enqueue_due(now + timedelta(seconds=30)) == []
-    assert periodic.enqueue_due(now + timedelta(seconds=61)) == ["schedules"]
+    assert periodic.enqueue_due(now + timedelta(seconds=61)) == ["schedules", "loop"]
     assert PeriodicRun.objects.get(name="schedules").last_run_at == now + timedelta(seconds=61)
-    assert DBTaskResult.objects.filter(task_path__endswith="periodic_job").count() == 2
+    assert periodic.enqueue_due(now + timedelta(seconds=301)) == ["schedules", "loop", "reviews"]
+    assert DBTaskResult.objects.filter(task_path__endswith="periodic_job").count() == 9
 
 
 def test_the_worker_starts_due_rounds(org):
