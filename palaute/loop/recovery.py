@@ -290,18 +290,6 @@ def send_automatically(case_id: int) -> Invitation | None:
         return None
 
 
-def on_case_event(sender, instance: CaseEvent, created: bool, **kwargs) -> None:
-    """Receiver of CaseEvent's post_save: a case resolved gets its survey (see module doc).
-    It runs in the resolving transaction, so the invitation is stored with the resolution."""
-    if (
-        created
-        and not kwargs.get("raw")
-        and instance.kind == CaseEvent.Kind.STATUS
-        and (instance.data or {}).get("to") == Case.Status.RESOLVED
-    ):
-        send_automatically(instance.case_id)
-
-
 # ------------------------------------------------------------------------ the answer
 
 

@@ -86,6 +86,10 @@ def set_status(case: Case, status: str, *, actor, reason: str = "", note: str = 
     record_event(case, CaseEvent.Kind.STATUS, actor=actor, text=note, data=data, at=now)
     if status == Case.Status.RESOLVED:
         emit(case.organisation, "case.resolved", case_payload(case))
+        # "Did we fix it?", in the resolving transaction (recovery imports this module).
+        from palaute.loop import recovery
+
+        recovery.send_automatically(case.pk)
     return True
 
 

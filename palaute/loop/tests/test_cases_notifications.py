@@ -24,6 +24,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def cafe():
     org = make_org("kahvila")
+    # Emails go in the recipient's language, else the organisation's: English here.
+    org.default_language = "en"
+    org.save()
     owner = person(org, "tiina")
     manager = person(org, "maria", role=Role.MANAGER)
     survey = make_feedback_survey(org)
@@ -48,11 +51,12 @@ def test_the_owner_hears_at_once_that_a_case_is_theirs(cafe, smtp_inbox):
 
 def test_the_email_follows_the_recipients_language(cafe, smtp_inbox):
     NotificationPreference.objects.create(
-        organisation=cafe["org"], user=cafe["owner"], language="en"
+        organisation=cafe["org"], user=cafe["owner"], language="fi"
     )
     answer_and_run(cafe["survey"], {"nps": 2})
     (message,) = _mails(smtp_inbox, "tiina@kahvila.example")
-    assert "is yours" in message["Subject"]
+    assert "is yours" not in message["Subject"]
+    assert "Tapaus #1" in message["Subject"]
 
 
 def test_no_instant_email_when_the_owner_turned_it_off(cafe, smtp_inbox):

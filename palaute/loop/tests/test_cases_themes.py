@@ -17,6 +17,8 @@ LATE = "Asentaja myöhästyi kaksi tuntia eikä kukaan ilmoittanut viivästykses
 @pytest.fixture
 def watched():
     org = make_org("asennus")
+    org.default_language = "en"  # case titles are in the organisation's language
+    org.save()
     settings_for(org)
     Rule.objects.create(
         organisation=org, kind=Rule.Kind.NEGATIVE_THEME, theme_key="schedule", severity="high"
