@@ -2,6 +2,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from django.utils import translation
 
 from palaute.accounts.tests.helpers import make_location, make_stage, make_touchpoint
 from palaute.reviews.importer import import_reviews
@@ -60,11 +61,13 @@ def test_errors_name_row_and_column_and_nothing_is_stored(org):
         b"Tripadvisor,t1,3,2024-05-02\n"
         b"Tripadvisor,t4,3,2024-05-02\n"
     )
-    result = import_reviews(org, data)
+    with translation.override("en"):
+        result = import_reviews(org, data)
+        message = str(result.errors[0])
     assert not result.ok
     where = [(e.row, e.column) for e in result.errors]
     assert where == [(2, "rating"), (3, "site"), (4, "time"), (5, "external_id")]
-    assert "row 2" in str(result.errors[0]).lower() and "rating" in str(result.errors[0])
+    assert "row 2" in message.lower() and "rating" in message
     assert not Review.objects.exists() and not ReviewSource.objects.exists()
 
 
