@@ -21,9 +21,14 @@ creates an organisation with three touchpoints and one survey (NPS + CSAT + comm
 5. the same for an XLSX file of ``--xlsx-rows`` rows (openpyxl, read-only mode).
 
 Figures are rows of the file per second, end to end (the call that a view or the CLI makes);
-each row stores one response and its answers (≈ 3.85 database rows). On SQLite the script
-also prints the CPU seconds of the two threads (reading + checking, and the database), which
-estimate the time on an otherwise idle machine when the benchmark machine is busy.
+each row stores one response and its answers (≈ 3.85 database rows). Each step also prints
+the CPU seconds of this process (all threads; SQLite works inside it) and, for a PostgreSQL
+server on this machine, of the server process behind the connection, with the load average
+before and after. On a shared machine wall time follows the other work: compare variants by
+CPU seconds over repeated runs. The CPU seconds of the two import threads (reading +
+checking, and the database) give an estimate for an otherwise idle two-core machine. On
+SQLite the checkpoint that follows an import in the background is waited for, timed and
+kept out of the next step.
 ``--experiment-sql`` changes the throw-away schema first (e.g. drops an index) to show what it
 costs; such runs are labelled and are not the shipped schema.
 """
@@ -34,6 +39,7 @@ import argparse
 import csv
 import os
 import random
+import resource
 import shutil
 import sys
 import tempfile
@@ -196,6 +202,69 @@ def line(label: str, n: int, seconds: float, budget: bool = False) -> None:
     print(text, flush=True)
 
 
+def process_cpu() -> tuple[float, float]:
+    """(user, system) CPU seconds of this process so far, all threads."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime, usage.ru_stime
+
+
+def server_cpu() -> float | None:
+    """CPU seconds so far of the PostgreSQL server process behind our connection, when the
+    server runs on this machine; None for SQLite (it works inside this process)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # a server on another machine
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_for_checkpoint() -> float | None:
+    """Seconds the SQLite checkpoint after the latest import took (it runs in a thread once
+    the import has returned; waiting keeps it out of the next measurement)."""
+    from palaute.channels.import_store import Checkpoint
+
+    checkpoint = Checkpoint.wait()
+    if checkpoint is None:
+        return None
+    Checkpoint.latest = None
+    return checkpoint.seconds
+
+
+class Usage:
+    """Wall time, CPU time and load around one measured call. The machine is shared, so
+    wall time is noisy: compare variants by CPU seconds, over repeated runs."""
+
+    def __enter__(self) -> Usage:
+        self.load_before = os.getloadavg()[0]
+        self.cpu_before = process_cpu()
+        self.server_before = server_cpu()
+        self.started = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.seconds = time.perf_counter() - self.started
+        user, system = process_cpu()
+        self.user = user - self.cpu_before[0]
+        self.system = system - self.cpu_before[1]
+        server = server_cpu()
+        self.server = None if server is None else server - (self.server_before or 0.0)
+        self.load_after = os.getloadavg()[0]
+
+    def report(self) -> str:
+        total = self.user + self.system
+        text = f"  CPU: this process {total:.2f} s (user {self.user:.2f}, sys {self.system:.2f})"
+        if self.server is not None:
+            text += f", PostgreSQL server process {self.server:.2f} s"
+        return f"{text}; load average {self.load_before:.2f} → {self.load_after:.2f}"
+
+
 def measure_file(label: str, path: Path, survey, n: int, compare_rebuild: bool) -> None:
     from django.db import connection
 
@@ -204,17 +273,23 @@ def measure_file(label: str, path: Path, survey, n: int, compare_rebuild: bool) 
     from palaute.surveys.models import Answer, Response
 
     mapping = mapping_for(path, survey)
-    started = time.perf_counter()
-    report = imports.dry_run(survey, path, mapping)
-    line(f"{label}: dry run (read + check)", n, time.perf_counter() - started)
+    with Usage() as usage:
+        report = imports.dry_run(survey, path, mapping)
+    line(f"{label}: dry run (read + check)", n, usage.seconds)
+    print(usage.report())
     assert report.ok and report.good == n, (report.errors, report.problems[:5], report.good)
 
     answers_before = Answer.objects.filter(survey=survey).count()
-    started = time.perf_counter()
-    report = imports.run_import(survey, path, mapping, filename=path.name)
-    seconds = time.perf_counter() - started
+    with Usage() as usage:
+        report = imports.run_import(survey, path, mapping, filename=path.name)
+    seconds = usage.seconds
     line(f"{label}: import (end to end)", n, seconds, budget=True)
     assert report.imported == n, (report.errors, report.problems[:5])
+    print(usage.report())
+    checkpoint = wait_for_checkpoint()
+    if checkpoint is not None:
+        print(f"  then, in the background: checkpoint of the write-ahead log {checkpoint:.2f} s "
+              f"(import + checkpoint {seconds + checkpoint:.2f} s)")  # fmt: skip
     t = report.timings
     answers = Answer.objects.filter(survey=survey).count() - answers_before
     print(
@@ -224,14 +299,15 @@ def measure_file(label: str, path: Path, survey, n: int, compare_rebuild: bool) 
         f"{answers:,} answer rows ({answers / n:.2f} per response), so "
         f"{(n + answers) / seconds:,.0f} database rows/s"
     )
-    # CPU seconds per thread (SQLite works inside this process): what the two cores of an
-    # otherwise idle machine would spend. The import takes about the larger of the two plus
-    # the commit. An estimate for a busy machine, not a measurement.
+    # CPU seconds per thread: the import takes about the larger of the two plus the counts
+    # and the commit. On SQLite the database thread's CPU includes SQLite's own work; on
+    # PostgreSQL it is the client's side of COPY, the server's is the figure above.
     busiest = max(t["read_check_cpu"], t["database_cpu"]) + t["commit"] + t["counts"]
+    print(f"  CPU by thread: read + check {t['read_check_cpu']:.2f} s, database "
+          f"{t['database_cpu']:.2f} s, commit (wall) {t['commit']:.2f} s")  # fmt: skip
     if connection.vendor == "sqlite":
-        print(f"  CPU: read + check thread {t['read_check_cpu']:.2f} s, database thread "
-              f"{t['database_cpu']:.2f} s → on an idle 2-core machine ≈ {busiest:.1f} s "
-              f"({n / busiest:,.0f} rows/s, estimate)")  # fmt: skip
+        print(f"  → on an idle 2-core machine ≈ {busiest:.1f} s "
+              f"({n / busiest:,.0f} rows/s, an estimate from the CPU figures)")  # fmt: skip
 
     if compare_rebuild:
         incremental = counts(survey)
@@ -244,9 +320,11 @@ def measure_file(label: str, path: Path, survey, n: int, compare_rebuild: bool) 
         print(f"  rollup.rebuild of the survey ({total:,} responses): {rebuilt_s:.2f} s "
               f"vs incremental counts {t['counts']:.2f} s; cells {same}")  # fmt: skip
 
-    started = time.perf_counter()
-    again = imports.run_import(survey, path, mapping, filename=path.name)
-    line(f"{label}: same file again (all duplicates)", n, time.perf_counter() - started)
+    with Usage() as usage:
+        again = imports.run_import(survey, path, mapping, filename=path.name)
+    wait_for_checkpoint()
+    line(f"{label}: same file again (all duplicates)", n, usage.seconds)
+    print(usage.report())
     assert again.imported == 0 and again.duplicates == n
 
 
@@ -263,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
         default=[],
         metavar="SQL",
         help="run this on the fresh database before measuring, e.g. "
-        "'DROP INDEX surveys_response_survey_id_907701cf' to see what an index costs",
+        "'DROP INDEX response_tp_time' to see what an index costs",
     )
     args = parser.parse_args(argv)
 
@@ -294,6 +372,7 @@ def main(argv: list[str] | None = None) -> int:
             started = time.perf_counter()
             report = imports.run_import(survey, existing, mapping_for(existing, survey))
             assert report.imported == args.existing, report.errors or report.problems[:3]
+            wait_for_checkpoint()
             line("earlier data, imported first", args.existing, time.perf_counter() - started)
 
         path = workdir / "responses.csv"

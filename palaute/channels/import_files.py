@@ -23,6 +23,9 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 CHUNK_ROWS = 50_000
+# The first chunk is smaller, so that the database starts storing sooner while the rest of
+# the file is read and checked in the other thread (import_pipeline).
+FIRST_CHUNK_ROWS = 5_000
 SNIFF_BYTES = 64 * 1024
 DELIMITERS = (",", ";", "\t")
 MAX_COLUMNS = 500
@@ -55,11 +58,14 @@ class Table:
     _close: Any = field(default=None, repr=False)
     _next_number: int = 0
 
-    def chunks(self, size: int = CHUNK_ROWS) -> Iterator[Rows]:
-        """The data rows after the header, ``size`` at a time; blank rows are left out."""
+    def chunks(self, size: int = CHUNK_ROWS, first_size: int | None = None) -> Iterator[Rows]:
+        """The data rows after the header, ``size`` at a time (``first_size`` in the first
+        chunk); blank rows are left out."""
+        take = first_size or size
         while True:
             try:
-                batch = list(itertools.islice(self._rows, size))
+                batch = list(itertools.islice(self._rows, take))
+                take = size
             except UnicodeDecodeError:
                 raise TableError(
                     _("Row %(row)d is not valid %(encoding)s text.")
@@ -74,7 +80,10 @@ class Table:
                 return
             first = self._next_number
             self._next_number += len(batch)
-            blank = [i for i, row in enumerate(batch) if _is_blank(row)]
+            if all(map(any, batch)):  # no row is blank: one pass in C
+                blank = []
+            else:
+                blank = [i for i, row in enumerate(batch) if _is_blank(row)]
             if not blank:
                 yield Rows(numbers=list(range(first, first + len(batch))), cells=batch)
                 continue

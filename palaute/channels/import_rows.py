@@ -73,6 +73,32 @@ class Checked:
     columns: dict[str, list[Any]] = field(default_factory=dict)
     streams: list[Stream] = field(default_factory=list)
 
+    def take(self, positions: Sequence[int]) -> Checked:
+        """The good rows at ``positions`` (in that order). What the chunk found (rows read,
+        problems, bad rows, hidden answers) stays with it."""
+        pick = itemgetter(*positions) if positions else None
+
+        def picked(items: list[Any]) -> list[Any]:
+            if pick is None:
+                return []
+            return [pick(items)] if len(positions) == 1 else list(pick(items))
+
+        return Checked(
+            rows=self.rows,
+            problems=self.problems,
+            bad_rows=self.bad_rows,
+            hidden_answers=self.hidden_answers,
+            numbers=picked(self.numbers),
+            keys=picked(self.keys),
+            submitted_at=picked(self.submitted_at),
+            days=picked(self.days),
+            columns={name: picked(values) for name, values in self.columns.items()},
+            streams=[
+                Stream(stream.key, stream.kind, stream.shape, picked(stream.values))
+                for stream in self.streams
+            ],
+        )
+
 
 @dataclass
 class _Column:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from itertools import repeat
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -83,7 +84,7 @@ class Cached:
 
     def __call__(self, cells: Sequence[Any]) -> tuple[list[Any], Problems]:
         get = self.cache.get
-        out = [get(cell, MISSING) for cell in cells]
+        out = list(map(get, cells, repeat(MISSING, len(cells))))  # no Python frame per cell
         if MISSING in out:
             for index, value in enumerate(out):
                 if value is MISSING:

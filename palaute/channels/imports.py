@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 
 from palaute.accounts.models import record_audit
 from palaute.channels import import_mapping, import_store
-from palaute.channels.import_files import CHUNK_ROWS, TableError, open_table
+from palaute.channels.import_files import CHUNK_ROWS, FIRST_CHUNK_ROWS, TableError, open_table
 from palaute.channels.import_pipeline import CheckedChunks, gc_paused
 from palaute.channels.import_rows import Checked, Checker, Problem
 from palaute.insights import rollup
@@ -155,10 +155,12 @@ def _run(survey, path, mapping, *, sheet, problems_to, store) -> Report:
 
         def check(rows):
             checked = checker.check(rows)
+            if store is not None:
+                checked = import_store.in_time_order(checked)
             return checked, import_store.prepare(checked, checker.constants, payloads=payloads)
 
         with gc_paused():
-            chunks = CheckedChunks(table.chunks(CHUNK_ROWS), check)
+            chunks = CheckedChunks(table.chunks(CHUNK_ROWS, FIRST_CHUNK_ROWS), check)
             try:
                 if store is None:
                     _consume(report, chunks, survey, sink, writer=None)
@@ -181,8 +183,8 @@ def _import(report, chunks, survey, version, checker, sink, store, table, mappin
             committing = time.perf_counter()
     except _Rollback:
         return
-    # On SQLite the commit includes the checkpoint that copies the write-ahead log into
-    # the database file (wal_autocheckpoint), so the import pays for its own writes.
+    # On SQLite the commit writes the changed pages to the write-ahead log; copying them
+    # into the database file follows in the background (import_store.Checkpoint).
     report.timings["commit"] = time.perf_counter() - committing
     report.imported = report.good
     report.batch = batch
@@ -270,26 +272,11 @@ def _consume(report, chunks, survey, sink, *, writer, cells=None) -> None:
 
 
 def _without(checked: Checked, keys: set[str]) -> Checked:
-    """The chunk without the rows whose keys are in ``keys``."""
-    keep = [i for i, key in enumerate(checked.keys) if key not in keys]
-
-    def pick(items):
-        return [items[i] for i in keep]
-
-    return Checked(
-        rows=checked.rows,
-        problems=[],
-        bad_rows=0,
-        numbers=pick(checked.numbers),
-        keys=pick(checked.keys),
-        submitted_at=pick(checked.submitted_at),
-        days=pick(checked.days),
-        columns={name: pick(values) for name, values in checked.columns.items()},
-        streams=[
-            type(stream)(stream.key, stream.kind, stream.shape, pick(stream.values))
-            for stream in checked.streams
-        ],
-    )
+    """The chunk without the rows whose keys are in ``keys`` (already accounted for: no
+    problems or bad rows left to report)."""
+    kept = checked.take([i for i, key in enumerate(checked.keys) if key not in keys])
+    kept.problems, kept.bad_rows, kept.hidden_answers = [], 0, 0
+    return kept
 
 
 class _ProblemSink:

@@ -8,6 +8,7 @@ so the database does the counting and no answer rows travel to Python.
 
 from __future__ import annotations
 
+import json
 import zoneinfo
 from collections import Counter
 from collections.abc import Iterable
@@ -44,6 +45,32 @@ def upsert_sql() -> str:
         f"INSERT INTO {table} ({cols}) VALUES ({marks}) "
         f"ON CONFLICT ({cell}) DO UPDATE SET n = {table}.n + excluded.n"
     )
+
+
+def add_cells(rows: list[tuple]) -> int:
+    """Add many cells at once, rows in the order of ``_COLUMNS``: one upsert whose rows the
+    database unpacks from a JSON array, instead of a statement per cell (a bulk import
+    touches tens of thousands). Returns the number of rows."""
+    if not rows:
+        return 0
+    table = ScoreCount._meta.db_table
+    cell = ", ".join(_CELL)
+    payload = json.dumps([[*row[:8], row[8].isoformat(), *row[9:]] for row in rows])
+    if connection.vendor == "postgresql":
+        types = ("bigint", "text", "bigint", "text", "bigint", "bigint", "bigint", "text")
+        values = [f"(e->>{i})::{t}" for i, t in enumerate(types)]
+        values += ["(e->>8)::date", "(e->>9)::smallint", "(e->>10)::bigint"]
+        source = "json_array_elements(%s::json) AS e WHERE true"
+    else:
+        values = [f"json_extract(value, '$[{i}]')" for i in range(len(_COLUMNS))]
+        source = "json_each(%s) WHERE true"  # WHERE: SQLite's INSERT … SELECT … ON CONFLICT
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(_COLUMNS)}) SELECT {', '.join(values)} "
+            f"FROM {source} ON CONFLICT ({cell}) DO UPDATE SET n = {table}.n + excluded.n",
+            [payload],
+        )
+    return len(rows)
 
 
 def _cells(response: Response, answers: Iterable[Answer], tz: zoneinfo.ZoneInfo) -> Counter:

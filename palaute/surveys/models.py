@@ -101,7 +101,13 @@ class Response(models.Model):
     survey = models.ForeignKey(
         Survey, on_delete=models.CASCADE, related_name="responses", db_index=False
     )
-    version = models.ForeignKey(SurveyVersion, on_delete=models.PROTECT, related_name="responses")
+    # No index on version, stage or location: no query filters responses by them alone (the
+    # dashboards read score counts; lists filter by organisation, survey or touchpoint and
+    # time), and only deleting a version, stage or location looks them up (decision 15 in
+    # docs/decisions.md).
+    version = models.ForeignKey(
+        SurveyVersion, on_delete=models.PROTECT, related_name="responses", db_index=False
+    )
     touchpoint = models.ForeignKey(
         Touchpoint,
         null=True,
@@ -111,10 +117,20 @@ class Response(models.Model):
         db_index=False,
     )
     stage = models.ForeignKey(
-        Stage, null=True, blank=True, on_delete=models.SET_NULL, related_name="responses"
+        Stage,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="responses",
+        db_index=False,
     )
     location = models.ForeignKey(
-        Location, null=True, blank=True, on_delete=models.SET_NULL, related_name="responses"
+        Location,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="responses",
+        db_index=False,
     )
     channel = models.CharField(max_length=20, choices=Channel.choices)
     language = models.CharField(max_length=5)
@@ -134,7 +150,12 @@ class Response(models.Model):
     )
     # Who wrote it down, for interview and conversation notes (channel ``interview``).
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # response_recorded_by below: only the rows that have one
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -145,13 +166,28 @@ class Response(models.Model):
                 fields=["survey", "idempotency_key"], name="unique_response_idempotency_key"
             )
         ]
+        # Every index is work on each insert (a bulk import writes a million rows; see
+        # decision 15 in docs/decisions.md).
         indexes = [
-            models.Index(fields=["survey", "-submitted_at"], name="response_survey_time"),
-            models.Index(fields=["organisation", "-submitted_at"], name="response_org_time"),
-            models.Index(fields=["touchpoint", "-submitted_at"], name="response_tp_time"),
-            # Kiosk button-mashing checks look up one device's recent taps.
+            # Ascending: new responses usually come in time order, so they are appended to
+            # these indexes (a descending index is filled from its front, and its pages are
+            # left half empty). Lists newest first read them backwards (on SQLite, whose
+            # index entries end in the rowid, "-submitted_at, -id" then needs no sort).
+            models.Index(fields=["survey", "submitted_at"], name="response_survey_time"),
+            models.Index(fields=["organisation", "submitted_at"], name="response_org_time"),
+            models.Index(fields=["touchpoint", "submitted_at"], name="response_tp_time"),
+            # Kiosk button-mashing checks look up one device's recent taps; only kiosk taps
+            # are looked up, so only they are indexed.
             models.Index(
-                fields=["survey", "device_id", "submitted_at"], name="response_survey_device_time"
+                fields=["survey", "device_id", "submitted_at"],
+                condition=models.Q(channel=Channel.KIOSK),
+                name="response_kiosk_device_time",
+            ),
+            # Deleting a user clears recorded_by: only interview notes have one.
+            models.Index(
+                fields=["recorded_by"],
+                condition=models.Q(recorded_by__isnull=False),
+                name="response_recorded_by",
             ),
         ]
 

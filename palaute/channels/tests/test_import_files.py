@@ -114,3 +114,11 @@ def test_a_bad_byte_late_in_a_utf8_file_names_the_row(tmp_path):
     with open_table(path) as table, pytest.raises(TableError, match="not valid UTF-8"):
         for _chunk in table.chunks(1000):
             pass
+
+
+def test_a_smaller_first_chunk_then_full_ones_with_blank_rows_left_out(tmp_path):
+    rows = [["a", "b"], ["1", "x"], ["", ""], *[[str(i), "y"] for i in range(2, 7)]]
+    with open_table(write_csv(tmp_path / "a.csv", rows)) as table:
+        chunks = list(table.chunks(3, first_size=2))
+    assert [chunk.numbers for chunk in chunks] == [[2], [4, 5, 6], [7, 8]]
+    assert chunks[0].cells == [["1", "x"]]
