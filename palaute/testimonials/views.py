@@ -13,7 +13,7 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from palaute.accounts.models import AuditEntry, Role
@@ -34,14 +34,17 @@ from palaute.testimonials.respondent import email_of
 PAGE_SIZE = 50
 # What a manager may do next from each status, as (status, button label).
 ACTIONS = {
-    Testimonial.Status.PENDING: [("approved", _lazy("Approve")), ("rejected", _lazy("Reject"))],
-    Testimonial.Status.APPROVED: [
-        ("published", _lazy("Publish")),
-        ("rejected", _lazy("Reject")),
-        ("pending", _lazy("Back to review")),
+    Testimonial.Status.PENDING: [
+        ("approved", gettext_lazy("Approve")),
+        ("rejected", gettext_lazy("Reject")),
     ],
-    Testimonial.Status.PUBLISHED: [("approved", _lazy("Unpublish"))],
-    Testimonial.Status.REJECTED: [("pending", _lazy("Reconsider"))],
+    Testimonial.Status.APPROVED: [
+        ("published", gettext_lazy("Publish")),
+        ("rejected", gettext_lazy("Reject")),
+        ("pending", gettext_lazy("Back to review")),
+    ],
+    Testimonial.Status.PUBLISHED: [("approved", gettext_lazy("Unpublish"))],
+    Testimonial.Status.REJECTED: [("pending", gettext_lazy("Reconsider"))],
     Testimonial.Status.WITHDRAWN: [],
 }
 
