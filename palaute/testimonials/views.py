@@ -127,7 +127,7 @@ def _detail_context(request, testimonial: Testimonial, **forms) -> dict:
         "shown_as": consent.shown_as,
         "can_act": _can_act(request),
         "actions": [
-            {"status": value, "label": _(label)}
+            {"status": value, "label": str(label)}
             for value, label in ACTIONS[Testimonial.Status(testimonial.status)]
         ],
         "proposals": testimonial.proposals.select_related("proposed_by")[:20],
