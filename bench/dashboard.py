@@ -83,7 +83,7 @@ DEFINITION = {
 RESPONSE_COLS = [
     *("id", "organisation_id", "survey_id", "version_id", "touchpoint_id", "stage_id"),
     *("location_id", "channel", "language", "submitted_at", "idempotency_key"),
-    *("contact_name", "contact_email", "contact_phone", "created_at"),
+    *("contact_name", "contact_email", "contact_phone", "created_at", "device_id", "flagged"),
 ]
 ANSWER_COLS = [
     *("id", "response_id", "organisation_id", "survey_id", "question_key", "kind"),
@@ -195,7 +195,7 @@ def generate(n, start_id, org, survey, version, touchpoints, end, rng):
             tp, stage, location = where[j]
             responses.append(
                 (rid, org.id, survey.id, version.id, tp, stage, location, channels[j],
-                 "fi" if i % 4 else "en", at, f"bench-{rid}", "", "", "", at)
+                 "fi" if i % 4 else "en", at, f"bench-{rid}", "", "", "", at, "", "")
             )  # fmt: skip
             common = (rid, org.id, survey.id)
             answers.append((answer_id, *common, "nps", "nps", nps[j], None, ""))
