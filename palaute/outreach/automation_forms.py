@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import uuid
 import zoneinfo
 from functools import cache
 
@@ -16,6 +18,7 @@ from palaute.surveys.models import Survey
 
 MAX_DELAY = {"minutes": 60 * 24 * 30, "hours": 24 * 90, "days": 365}
 MAX_INTERVAL = {Schedule.Frequency.WEEKS: 52, Schedule.Frequency.MONTHS: 24}
+BATCH_KEY_RE = re.compile(r"^[0-9a-f]{32}$")
 
 
 @cache
@@ -193,12 +196,20 @@ class ScheduleForm(forms.ModelForm):
 
 class EventImportForm(forms.Form):
     file = forms.FileField(label=_("CSV file"))
+    # The upload's idempotency key: a double click records the file once.
+    batch = forms.CharField(required=False, widget=forms.HiddenInput)
     event = forms.CharField(
         label=_("event"),
         required=False,
         max_length=60,
         help_text=_("For files without an event column, e.g. delivery.done"),
     )
+
+    def clean_batch(self):
+        """The page's key; a missing or malformed one (an odd client) gets a fresh key
+        rather than an error it could not see or fix."""
+        key = self.cleaned_data["batch"]
+        return key if BATCH_KEY_RE.match(key) else uuid.uuid4().hex
 
     def clean_event(self):
         name = self.cleaned_data["event"].strip().lower()

@@ -13,19 +13,22 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from palaute.accounts.models import Role, record_audit
 from palaute.accounts.permissions import member_required
 from palaute.outreach import conf, events_webhook, schedules
 from palaute.outreach.automation_forms import EventImportForm, ScheduleForm, TriggerRuleForm
-from palaute.outreach.events_csv import import_events
+from palaute.outreach.event_imports import start_import
+from palaute.outreach.events_csv import MAX_ROWS
 from palaute.outreach.messages import PLACEHOLDERS as MESSAGE_PLACEHOLDERS
-from palaute.outreach.models import Event, Schedule, TriggerRule
+from palaute.outreach.models import Event, EventImport, Schedule, TriggerRule
 from palaute.outreach.senders import outreach_settings
 from palaute.outreach.triggers import SUGGESTED_EVENTS
 
 PAGE_SIZE = 50
+RECENT_IMPORTS = 5
 
 
 def _can_edit(request) -> bool:
@@ -126,39 +129,51 @@ def event_detail(request, pk: int):
 
 @member_required(Role.MANAGER)
 def event_import(request):
+    """Upload a CSV of events: checked whole here, recorded by a job (event_imports.py)."""
+    org = request.organisation
     form = EventImportForm(request.POST or None, request.FILES or None)
-    result = None
+    errors = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        result = import_events(
-            request.organisation, upload.read(), default_event=form.cleaned_data["event"]
+        outcome = start_import(
+            org,
+            upload.read(),
+            file_name=upload.name,
+            default_event=form.cleaned_data["event"],
+            key=form.cleaned_data["batch"],
+            user=request.user,
         )
-        if result.ok:
-            record_audit(
-                request.organisation,
-                request.user,
-                "event.import",
-                upload.name,
-                {"created": result.created, "repeated": result.repeated},
-            )
-            messages.success(
-                request,
-                _(
-                    "Imported %(created)d events (%(repeated)d were there already): "
-                    "%(invitations)d invitations and %(messages)d messages scheduled."
+        if outcome.batch is not None:
+            if outcome.created:
+                messages.success(
+                    request,
+                    ngettext(
+                        "The file is fine: %(rows)d event is being recorded.",
+                        "The file is fine: %(rows)d events are being recorded.",
+                        outcome.batch.planned,
+                    )
+                    % {"rows": outcome.batch.planned},
                 )
-                % {
-                    "created": result.created,
-                    "repeated": result.repeated,
-                    "invitations": result.invitations,
-                    "messages": result.messages,
-                },
-            )
-            return redirect("event_list")
+            return redirect("event_import_detail", pk=outcome.batch.pk)
+        errors = outcome.errors
+    if not form.is_bound or errors is not None:
+        # A new key for the next upload; a double click of this one sends the same key.
+        form = EventImportForm(
+            initial={"batch": uuid.uuid4().hex, "event": form.data.get("event", "")}
+        )
     return render(
         request,
         "outreach/events/import.html",
-        _context(request, "events", form=form, result=result),
+        _context(
+            request,
+            "events",
+            form=form,
+            errors=errors,
+            max_rows=MAX_ROWS,
+            imports=EventImport.objects.filter(organisation=org).select_related("created_by")[
+                :RECENT_IMPORTS
+            ],
+        ),
     )
 
 

@@ -69,3 +69,16 @@ def sms_timeout() -> float:
 def periodic_seconds() -> float:
     """How often ``palaute worker`` looks for due schedule rounds (and other periodic duties)."""
     return float(getattr(settings, "OUTREACH_PERIODIC_SECONDS", 60))
+
+
+# --- Background batches (batches.py): sends to a segment, CSVs of events.
+
+
+def batch_chunk_size() -> int:
+    """Contacts or CSV rows per chunk, one transaction each (OUTREACH_BATCH_CHUNK)."""
+    return max(1, int(getattr(settings, "OUTREACH_BATCH_CHUNK", 1000)))
+
+
+def batch_run_seconds() -> float:
+    """How long one run of a batch job works before it queues its continuation."""
+    return float(getattr(settings, "OUTREACH_BATCH_RUN_SECONDS", 20))

@@ -87,11 +87,13 @@ def import_contacts(organisation, data: bytes) -> ImportResult:
     return result
 
 
-def csv_rows(data: bytes, errors: list[RowError]) -> Iterator[list[str]] | None:
+def csv_rows(
+    data: bytes, errors: list[RowError], *, max_bytes: int = MAX_BYTES
+) -> Iterator[list[str]] | None:
     """The rows of an uploaded CSV file (UTF-8, with or without a BOM; comma, semicolon or
     tab, as the header line shows), or None with the file-level problem added to ``errors``."""
-    if len(data) > MAX_BYTES:
-        errors.append(RowError(0, "", f"the file is over {MAX_BYTES // 1024 // 1024} MB"))
+    if len(data) > max_bytes:
+        errors.append(RowError(0, "", f"the file is over {max_bytes // 1024 // 1024} MB"))
         return None
     try:
         text = data.decode("utf-8-sig")

@@ -17,7 +17,9 @@ from email.message import EmailMessage
 
 from palaute.outreach.bounces import DeliveryEvent
 
-UNSUBSCRIBE_RE = re.compile(r"\bunsubscribe\s+([A-Za-z0-9_\-]{44})\b")
+# The token is URL-safe base64, so it may end with "-", after which \b would not match: the
+# end is "no further token character" instead.
+UNSUBSCRIBE_RE = re.compile(r"\bunsubscribe\s+([A-Za-z0-9_\-]{44})(?![A-Za-z0-9_\-])")
 
 
 def read_messages(data: bytes) -> Iterator[EmailMessage]:

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import smtplib
 from email.headerregistry import Address
-from urllib.parse import quote
 
 from django.core.mail import EmailMultiAlternatives, get_connection
 
-from palaute.outreach import conf
+from palaute.outreach import conf, unsubscribe
 from palaute.outreach.delivery import PermanentFailure, Sent, register
 from palaute.outreach.emails import render_email, template_for
 from palaute.outreach.models import Invitation
@@ -31,13 +30,12 @@ def answer_url(invitation: Invitation) -> str:
 
 
 def unsubscribe_url(invitation: Invitation) -> str:
-    return f"{conf.site_url()}/u/{make_token(invitation.key, UNSUBSCRIBE)}/"
+    return unsubscribe.url(invitation.key, UNSUBSCRIBE)
 
 
 def unsubscribe_mailto(invitation: Invitation) -> str:
     """The mailto half of List-Unsubscribe; ``palaute inbound_email`` reads these."""
-    subject = quote(f"unsubscribe {make_token(invitation.key, UNSUBSCRIBE)}")
-    return f"mailto:{conf.bounce_address()}?subject={subject}"
+    return unsubscribe.mailto(invitation.key, UNSUBSCRIBE)
 
 
 def message_id(invitation: Invitation, sequence: int) -> str:
@@ -67,7 +65,7 @@ def compose(invitation: Invitation, sequence: int) -> EmailMultiAlternatives:
     kind = "invitation" if sequence == 0 else "reminder"
     subject, body = template_for(organisation, kind, language)
     sender = sender_for(organisation, invitation.sender)
-    unsubscribe = unsubscribe_url(invitation)
+    unsubscribe_link = unsubscribe_url(invitation)
     values = {
         "first_name": contact.name.split()[0] if contact.name.strip() else "",
         "name": contact.name,
@@ -85,7 +83,7 @@ def compose(invitation: Invitation, sequence: int) -> EmailMultiAlternatives:
         language=language,
         values=values,
         sender=sender,
-        unsubscribe_url=unsubscribe,
+        unsubscribe_url=unsubscribe_link,
     )
     display = (
         sender.name if sender.name == organisation.name else f"{sender.name} | {organisation.name}"
@@ -99,8 +97,7 @@ def compose(invitation: Invitation, sequence: int) -> EmailMultiAlternatives:
         headers={
             "From": _mailbox(display, conf.from_address()),
             "Message-ID": message_id(invitation, sequence),
-            "List-Unsubscribe": f"<{unsubscribe}>, <{unsubscribe_mailto(invitation)}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            **unsubscribe.headers(invitation.key, UNSUBSCRIBE),
         },
     )
     message.attach_alternative(rendered.html, "text/html")

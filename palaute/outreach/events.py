@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -75,8 +76,8 @@ def record_event(organisation, data: EventData, *, source: str, now=None) -> Rec
         existing = _existing(organisation, data.external_id)
         if existing is not None:
             return Recorded(existing, created=False)
-    ref = _clean_ref(data.contact)
-    attributes = _clean_attributes(data.attributes)
+    ref = clean_ref(data.contact)
+    attributes = clean_event_attributes(data.attributes)
     touchpoint = _touchpoint(organisation, data.touchpoint)
     store = _Store(organisation, data, ref, attributes, touchpoint, source, now)
     try:
@@ -130,14 +131,18 @@ class _Store:
 
 
 def _existing(organisation, external_id: str) -> Event | None:
+    # The exclude repeats the unique index's condition, so SQLite uses that partial index
+    # instead of walking the organisation's events.
     return (
         Event.objects.select_related("contact")
         .filter(organisation=organisation, external_id=external_id)
+        .exclude(external_id="")
         .first()
     )
 
 
-def _clean_ref(ref: ContactRef) -> ContactRef:
+def clean_ref(ref: ContactRef) -> ContactRef:
+    """The contact details cleaned (email lower-case, phone E.164); raises EventInvalid."""
     errors: dict[str, str] = {}
     email = phone = ""
     try:
@@ -164,7 +169,7 @@ def _clean_ref(ref: ContactRef) -> ContactRef:
     return ContactRef(external_id, email, phone, name, language)
 
 
-def _clean_attributes(attributes: dict) -> dict[str, str]:
+def clean_event_attributes(attributes: dict) -> dict[str, str]:
     try:
         return clean_attributes({k: _text(v) for k, v in (attributes or {}).items()})
     except ValueError as exc:
@@ -188,13 +193,18 @@ def _touchpoint(organisation, key: str) -> Touchpoint | None:
 
 
 def _account(organisation, name: str) -> Account | None:
-    name = (name or "").strip()
+    name = check_account_name(name)
     if not name:
         return None
-    if len(name) > 200:
-        raise EventInvalid({"account": "at most 200 characters"})
     account, _ = Account.objects.get_or_create(organisation=organisation, name=name)
     return account
+
+
+def check_account_name(name: str) -> str:
+    name = (name or "").strip()
+    if len(name) > 200:
+        raise EventInvalid({"account": "at most 200 characters"})
+    return name
 
 
 def resolve_contact(organisation, ref: ContactRef, account: Account | None):
@@ -209,26 +219,20 @@ def resolve_contact(organisation, ref: ContactRef, account: Account | None):
         )
         if value
     }
+    # One branch per detail, each with its unique index's condition (non-empty), so SQLite
+    # looks the contact up in those partial indexes instead of walking all contacts.
     query = Q()
     for key, value in given.items():
-        query |= Q(**{key: value})
-    candidates = list(Contact.objects.filter(organisation=organisation).filter(query)[:3])
-    matches = {
-        key: next((c for c in candidates if getattr(c, key) == value), None)
-        for key, value in given.items()
-    }
-    found = [contact for contact in matches.values() if contact is not None]
-    contact = found[0] if found else None
-    conflicts = {
-        f"contact.{key}": "belongs to another contact"
-        for key, other in matches.items()
-        if other is not None and contact is not None and other.pk != contact.pk
-    }
-    if conflicts:
-        raise EventInvalid(conflicts)
+        query |= Q(organisation=organisation, **{key: value}) & ~Q(**{key: ""})
+    candidates = list(Contact.objects.filter(query)[:3])
+    contact = pick_match(
+        {
+            key: next((c for c in candidates if getattr(c, key) == value), None)
+            for key, value in given.items()
+        }
+    )
     if contact is None:
-        if not ref.email and not ref.phone:
-            raise EventInvalid({"contact": "a new contact needs an email or a phone number"})
+        check_new_contact(ref)
         contact = Contact.objects.create(
             organisation=organisation,
             external_id=ref.external_id,
@@ -255,6 +259,31 @@ def resolve_contact(organisation, ref: ContactRef, account: Account | None):
     if changed:
         contact.save(update_fields=[*changed, "updated_at"])
     return contact, False
+
+
+M = TypeVar("M")
+
+
+def pick_match(matches: dict[str, M | None]) -> M | None:
+    """The contact an event names, from what its external id, email and phone each matched
+    (in that order; None: nothing). Raises EventInvalid when they name different contacts.
+    Shared with the CSV check (contact_ledger.py), which matches contact ids in memory."""
+    found = [match for match in matches.values() if match is not None]
+    if not found:
+        return None
+    conflicts = {
+        f"contact.{key}": "belongs to another contact"
+        for key, other in matches.items()
+        if other is not None and other != found[0]
+    }
+    if conflicts:
+        raise EventInvalid(conflicts)
+    return found[0]
+
+
+def check_new_contact(ref: ContactRef) -> None:
+    if not ref.email and not ref.phone:
+        raise EventInvalid({"contact": "a new contact needs an email or a phone number"})
 
 
 def _default_language(organisation) -> str:

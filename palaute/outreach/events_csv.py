@@ -1,5 +1,5 @@
-"""Events from a CSV of transactions (bookings, deliveries, closed tickets): all rows are
-recorded in one transaction, or none.
+"""Reading a CSV of transactions (bookings, deliveries, closed tickets) into events, checked
+whole: every error names its row and column, and a file with any error is refused entire.
 
 Columns (header row, any order; comma, semicolon or tab; UTF-8):
 
@@ -13,8 +13,11 @@ Columns (header row, any order; comma, semicolon or tab; UTF-8):
 - ``account`` (company name) and ``touchpoint`` (a touchpoint key);
 - any other column becomes an attribute of the event.
 
-Every error names its row and column; the rows are checked against the database inside the
-transaction (contacts, touchpoints) and the transaction is rolled back if any fails.
+``read_events`` checks each row as ``events.record_event`` will: the values, the touchpoint,
+and the contact (contact_ledger.py: details that name two different contacts, in the database
+or through an earlier row). Rows whose event id was stored before, or that repeat an earlier
+row's id, will change nothing and are not checked further, as ``record_event`` does. Storing
+the events and running the rules is event_imports.py's job, in the background.
 """
 
 from __future__ import annotations
@@ -25,17 +28,27 @@ import zoneinfo
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import transaction
 from django.utils import timezone
 
+from palaute.journeys.models import Touchpoint
+from palaute.outreach.contact_ledger import ContactLedger
 from palaute.outreach.contacts import attribute_key
 from palaute.outreach.csv_import import RowError, csv_rows
-from palaute.outreach.events import ContactRef, EventData, EventInvalid, record_event
+from palaute.outreach.events import (
+    ContactRef,
+    EventData,
+    EventInvalid,
+    check_account_name,
+    clean_event_attributes,
+    clean_ref,
+)
 from palaute.outreach.models import Event
 from palaute.outreach.triggers import EVENT_NAME_RE
 
-MAX_ROWS = 2_000  # each row may trigger rules: about 10 s of work on a small server
+MAX_ROWS = 100_000
+MAX_BYTES = 32 * 1024 * 1024
 MAX_ERRORS = 100
+CHUNK = 900  # SQLite allows 999 query parameters
 KNOWN = {
     "event", "id", "occurred_at", "ends_at", "customer_id", "email", "phone", "name",
     "language", "account", "touchpoint",
@@ -64,11 +77,8 @@ FINNISH_DATE_RE = re.compile(
 
 
 @dataclass
-class EventImportResult:
-    created: int = 0
-    repeated: int = 0
-    invitations: int = 0  # scheduled by the rules (skipped ones not counted)
-    messages: int = 0
+class EventFile:
+    rows: list[tuple[int, EventData]] = field(default_factory=list)  # (CSV row number, event)
     errors: list[RowError] = field(default_factory=list)
 
     @property
@@ -100,42 +110,90 @@ def parse_moment(text: str, zone: zoneinfo.ZoneInfo) -> datetime:
     return moment
 
 
-def import_events(organisation, data: bytes, *, default_event: str = "") -> EventImportResult:
-    result = EventImportResult()
-    rows = _read(data, result)
+def read_events(organisation, data: bytes, *, default_event: str = "") -> EventFile:
+    """The file's events, or its errors (at most MAX_ERRORS, in row order)."""
+    result = EventFile()
+    raw = _read(data, result)
     if result.errors:
         return result
     zone = _zone(organisation)
-    with transaction.atomic():
-        for number, values in rows:
-            event = _event(number, values, zone, default_event, result)
-            if event is None:
-                continue
-            try:
-                recorded = record_event(organisation, event, source=Event.Source.CSV)
-            except EventInvalid as exc:
-                for name, message in exc.fields.items():
-                    column = _column_of(name)
-                    result.errors.append(RowError(number, column, message))
-                continue
-            if recorded.created:
-                result.created += 1
-                if recorded.triggered is not None:
-                    result.invitations += sum(
-                        1 for i in recorded.triggered.invitations if i.status == "scheduled"
-                    )
-                    result.messages += sum(
-                        1 for m in recorded.triggered.messages if m.status == "scheduled"
-                    )
-            else:
-                result.repeated += 1
-            if len(result.errors) >= MAX_ERRORS:
-                break
-        if result.errors:
-            transaction.set_rollback(True)
+    for number, values in raw:
+        event = _event(number, values, zone, default_event, result)
+        if event is not None:
+            result.rows.append((number, event))
+        if len(result.errors) >= MAX_ERRORS:
+            break
+    if len(result.errors) < MAX_ERRORS:
+        _check_against_database(organisation, result)
+    result.errors.sort(key=lambda error: error.row)
+    del result.errors[MAX_ERRORS:]
     if result.errors:
-        result.created = result.repeated = result.invitations = result.messages = 0
+        result.rows = []
     return result
+
+
+def _check_against_database(organisation, result: EventFile) -> None:
+    """What record_event would refuse, for the rows that will store a new event."""
+    fresh: list[tuple[int, EventData]] = []
+    seen = stored_event_ids(organisation, [event.external_id for _, event in result.rows])
+    for number, event in result.rows:
+        if event.external_id in seen:
+            continue  # a repeat: record_event returns the first event and checks nothing
+        seen.add(event.external_id)
+        fresh.append((number, event))
+    touchpoints = _touchpoint_keys(organisation, {event.touchpoint for _, event in fresh})
+    cleaned: list[tuple[int, ContactRef]] = []
+    for number, event in fresh:
+        errors_before = len(result.errors)
+        ref = None
+        try:
+            ref = clean_ref(event.contact)
+        except EventInvalid as exc:
+            _add_errors(result, number, exc)
+        try:
+            clean_event_attributes(event.attributes)
+            check_account_name(event.account)
+        except EventInvalid as exc:
+            _add_errors(result, number, exc)
+        if event.touchpoint and event.touchpoint not in touchpoints:
+            message = f"no touchpoint with key {event.touchpoint!r}"
+            result.errors.append(RowError(number, "touchpoint", message))
+        if ref is not None and len(result.errors) == errors_before:
+            cleaned.append((number, ref))
+    ledger = ContactLedger(organisation, (ref for _, ref in cleaned))
+    for number, ref in cleaned:
+        try:
+            ledger.apply(ref)
+        except EventInvalid as exc:
+            _add_errors(result, number, exc)
+
+
+def _add_errors(result: EventFile, number: int, exc: EventInvalid) -> None:
+    for name, message in exc.fields.items():
+        result.errors.append(RowError(number, column_of(name), message))
+
+
+def stored_event_ids(organisation, ids: list[str]) -> set[str]:
+    """Which of these event ids the organisation has stored."""
+    stored: set[str] = set()
+    for start in range(0, len(ids), CHUNK):
+        stored.update(
+            Event.objects.filter(
+                organisation=organisation, external_id__in=ids[start : start + CHUNK]
+            )
+            .exclude(external_id="")  # the unique index's condition: SQLite then uses it
+            .values_list("external_id", flat=True)
+        )
+    return stored
+
+
+def _touchpoint_keys(organisation, keys: set[str]) -> set[str]:
+    keys.discard("")
+    return set(
+        Touchpoint.objects.filter(organisation=organisation, key__in=keys).values_list(
+            "key", flat=True
+        )
+    )
 
 
 def _zone(organisation) -> zoneinfo.ZoneInfo:
@@ -145,14 +203,14 @@ def _zone(organisation) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo("Europe/Helsinki")
 
 
-def _column_of(field_name: str) -> str:
+def column_of(field_name: str) -> str:
     """The CSV column an EventInvalid field came from (contact.external_id → customer_id)."""
     name = field_name.removeprefix("contact.")
     return {"external_id": "customer_id", "contact": ""}.get(name, name)
 
 
-def _read(data: bytes, result: EventImportResult) -> list[tuple[int, dict[str, str]]]:
-    reader = csv_rows(data, result.errors)
+def _read(data: bytes, result: EventFile) -> list[tuple[int, dict[str, str]]]:
+    reader = csv_rows(data, result.errors, max_bytes=MAX_BYTES)
     if reader is None:
         return []
     header = [_header(raw, result) for raw in next(reader)]
@@ -179,7 +237,7 @@ def _read(data: bytes, result: EventImportResult) -> list[tuple[int, dict[str, s
     return rows
 
 
-def _header(raw: str, result: EventImportResult) -> str:
+def _header(raw: str, result: EventFile) -> str:
     name = raw.strip().lower()
     name = HEADER_ALIASES.get(name, name)
     if name in KNOWN:

@@ -23,6 +23,7 @@ from django.utils import timezone
 from palaute.accounts.models import Membership
 from palaute.outreach.caps import capped_contacts
 from palaute.outreach.delivery import choose_channel, skip_reason
+from palaute.outreach.memo import remembered
 from palaute.outreach.models import Contact, Invitation
 from palaute.outreach.senders import outreach_settings
 from palaute.outreach.sending import schedule_send
@@ -151,8 +152,13 @@ class SenderChooser:
 
     def __init__(self, organisation, touchpoint=None, settings=None):
         self.default = (settings or outreach_settings(organisation)).default_sender
-        self.members = set(
-            Membership.objects.filter(organisation=organisation).values_list("user_id", flat=True)
+        self.members = remembered(
+            ("members", organisation.pk),
+            lambda: set(
+                Membership.objects.filter(organisation=organisation).values_list(
+                    "user_id", flat=True
+                )
+            ),
         )
         self.touchpoint_owner = (
             touchpoint.owner

@@ -13,7 +13,10 @@ The wording is the rule's, in the contact's language, with placeholders:
 
 A message is filled in when it is scheduled and sent once, with the same claim as an
 invitation (sending.py): a guarded UPDATE moves it to "sending" before the provider is called.
-Opt-outs and bounces are respected; the frequency cap is not (a message asks nothing).
+Opt-outs and bounces are respected; the frequency cap is not (a message asks nothing). Like
+an invitation, a message email has an unsubscribe link at its foot and in ``List-Unsubscribe``
+(one-click, RFC 8058), and an SMS from a name the short opt-out link (unsubscribe.py): either
+opts the contact out of that channel for the organisation.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from palaute.outreach import conf
+from palaute.outreach import conf, unsubscribe
 from palaute.outreach.delivery import (
     PermanentFailure,
     Sent,
@@ -44,6 +47,7 @@ from palaute.outreach.jobs import RetryLater, enqueue, retrying
 from palaute.outreach.models import ChannelKind, Invitation, JourneyMessage, TriggerRule
 from palaute.outreach.phones import can_receive_sms
 from palaute.outreach.senders import sender_for
+from palaute.outreach.tokens import MESSAGE_UNSUBSCRIBE
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +65,11 @@ PLACEHOLDERS = {
     "event_time": "the event's time",
     "event.…": "an attribute of the event, e.g. {{ event.arrival_window }}",
 }
-SMS_OPT_OUT = {"fi": "Lopeta: vastaa LOPETA", "en": "Reply STOP to opt out"}
+# The foot of a message email (customer-facing, in the message's language).
+UNSUBSCRIBE_WORDS = {
+    "fi": {"text": "Etkö halua enää sähköposteja meiltä?", "link": "Peru tilaus"},
+    "en": {"text": "Don't want these emails any more?", "link": "Unsubscribe"},
+}
 
 
 def check_message(subject: str, body: str) -> str | None:
@@ -246,12 +254,15 @@ def _finish(message: JourneyMessage, status: str, *, skip_reason: str = "", erro
 def _send(message: JourneyMessage) -> Sent:
     if message.channel == ChannelKind.SMS:
         from palaute.outreach.sms_channel import send_text, sms_sender
-        from palaute.outreach.sms_templates import replies_possible
+        from palaute.outreach.sms_templates import opt_out_line
 
-        text = message.body
-        if replies_possible(sms_sender(message.organisation)):
-            text += "\n" + SMS_OPT_OUT["fi" if message.language == "fi" else "en"]
-        return send_text(message.contact, text, message.organisation)
+        # "Reply STOP" from a number; from a name (no replies), the short opt-out link.
+        line = opt_out_line(
+            message.language,
+            sms_sender(message.organisation),
+            unsubscribe.short_url(message.key, MESSAGE_UNSUBSCRIBE),
+        )
+        return send_text(message.contact, f"{message.body}\n{line}", message.organisation)
     return _send_email(message)
 
 
@@ -261,19 +272,33 @@ def message_id_header(message: JourneyMessage) -> str:
 
 
 def compose_email(message: JourneyMessage) -> EmailMultiAlternatives:
+    """The message as plain text and HTML, from the named sender, with the unsubscribe link at
+    its foot and in List-Unsubscribe (one click opts the contact out of email)."""
     organisation, contact = message.organisation, message.contact
     sender = sender_for(organisation, message.sender)
-    text = f"{message.body}\n\n{signature_text(sender)}\n"
+    words = UNSUBSCRIBE_WORDS["fi" if message.language == "fi" else "en"]
+    unsubscribe_link = unsubscribe.url(message.key, MESSAGE_UNSUBSCRIBE)
+    text = (
+        f"{message.body}\n\n{signature_text(sender)}\n\n"
+        f"{words['text']} {words['link']}: {unsubscribe_link}\n"
+    )
     paragraphs = [
         mark_safe("<p>" + escape(block).replace("\n", "<br>\n") + "</p>")
         for block in re.split(r"\n\s*\n", message.body)
         if block.strip()
     ]
+    footer = format_html(
+        '<p style="color:#6b7280;font-size:12px;margin-top:32px">{} <a href="{}">{}</a></p>',
+        words["text"],
+        unsubscribe_link,
+        words["link"],
+    )
     html = format_html(
         '<!doctype html><html><body style="font-family:Arial,Helvetica,sans-serif;'
-        'font-size:15px;line-height:1.5;color:#111827;max-width:560px">{}{}</body></html>',
+        'font-size:15px;line-height:1.5;color:#111827;max-width:560px">{}{}{}</body></html>',
         mark_safe("\n".join(paragraphs)),
         signature_html(sender),
+        footer,
     )
     display = (
         sender.name if sender.name == organisation.name else f"{sender.name} | {organisation.name}"
@@ -287,6 +312,7 @@ def compose_email(message: JourneyMessage) -> EmailMultiAlternatives:
         headers={
             "From": str(Address(display_name=display, addr_spec=conf.from_address())),
             "Message-ID": message_id_header(message),
+            **unsubscribe.headers(message.key, MESSAGE_UNSUBSCRIBE),
         },
     )
     email.attach_alternative(str(html), "text/html")

@@ -721,6 +721,8 @@ class JourneyMessage(models.Model):
         Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
     )
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="messages")
+    # The random half of the message's unsubscribe link, as an invitation's key (tokens.py).
+    key = models.CharField(max_length=32, unique=True, default=new_invitation_key)
     channel = models.CharField(max_length=10, choices=ChannelKind.choices)
     fallback_channel = models.CharField(max_length=10, choices=ChannelKind.choices, blank=True)
     dedup_key = models.CharField(max_length=200)
@@ -770,3 +772,149 @@ class PeriodicRun(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# ------------------------------------------------------------------ background batches
+
+
+class BatchStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting to start")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class BackgroundBatch(models.Model):
+    """Work a page hands to the worker (batches.py): recorded by the request with the job that
+    does it, then done by the job in chunks, each chunk one transaction that also moves the
+    cursor and the counts, so the page can show progress and a re-run continues where the last
+    committed chunk ended.
+
+    ``key`` is the form's idempotency key: a double click finds the batch the first click
+    made."""
+
+    FINISHED = (BatchStatus.DONE, BatchStatus.FAILED)
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=64)
+    status = models.CharField(
+        max_length=10, choices=BatchStatus.choices, default=BatchStatus.QUEUED
+    )
+    planned = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    # Failed runs of the job; the batch fails for good after batches.MAX_FAILURES.
+    failures = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED
+
+    @property
+    def percent(self) -> int:
+        if self.status == BatchStatus.DONE:
+            return 100
+        if not self.planned:
+            return 0
+        return min(99, self.processed * 100 // self.planned)
+
+
+class SendBatch(BackgroundBatch):
+    """A survey sent by hand to a segment or to all contacts (send_batches.py): the choices
+    made on the form, and how far the job that creates the invitations has got."""
+
+    class Audience(models.TextChoices):
+        ALL = "all", _("All contacts")
+        SEGMENT = "segment", _("A segment")
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="send_batches")
+    audience = models.CharField(max_length=10, choices=Audience.choices)
+    # Kept when the segment is deleted meanwhile (the batch then fails: it never falls back to
+    # everyone); the name stays for the record.
+    segment = models.ForeignKey(
+        Segment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    segment_name = models.CharField(max_length=120, blank=True)
+    # "email", "sms" or a ChannelPreference ("email_first", "sms_first").
+    channel = models.CharField(max_length=12)
+    send_at = models.DateTimeField()
+    # The cursor: contacts are taken in id order, the last one done so far.
+    last_contact_id = models.BigIntegerField(default=0)
+    invited = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    # Contacts that already had this send's invitation (a re-run of a chunk).
+    repeated = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "key"], name="unique_send_batch_key")
+        ]
+        indexes = [models.Index(fields=["survey", "-created_at"], name="send_batch_recent")]
+
+    def __str__(self) -> str:
+        return f"Send {self.pk} of {self.survey}"
+
+    @property
+    def channel_label(self) -> str:
+        choices = dict(ChannelKind.choices) | dict(ChannelPreference.choices)
+        return str(choices.get(self.channel, self.channel))
+
+    @property
+    def batch_key(self) -> str:
+        """The invitations' dedup prefix (invitations.py): one invitation per contact."""
+        return f"manual:{self.key}"
+
+
+class EventImport(BackgroundBatch):
+    """A CSV of events (event_imports.py): validated whole by the upload request, its rows
+    staged in ``EventImportChunk``, then recorded and run through the trigger rules by a job."""
+
+    file_name = models.CharField(max_length=255, blank=True)
+    default_event = models.CharField(max_length=60, blank=True)
+    # The cursor: the CSV row number of the last row done so far.
+    last_row = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    repeated = models.PositiveIntegerField(default=0)
+    invitations = models.PositiveIntegerField(default=0)
+    messages = models.PositiveIntegerField(default=0)
+    # Rows refused when applied (the contacts changed between upload and job):
+    # [{"row", "column", "message"}], at most event_imports.MAX_ERRORS of them.
+    failed = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "key"], name="unique_event_import_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"Event import {self.pk} ({self.file_name})"
+
+
+class EventImportChunk(models.Model):
+    """Validated CSV rows waiting for their import's job, one chunk (a transaction's worth) per
+    row of this table, deleted as the job records them. ``rows`` is ``[[CSV row number,
+    event], …]``, each event as ``event_imports.row_data`` writes it."""
+
+    batch = models.ForeignKey(EventImport, on_delete=models.CASCADE, related_name="chunks")
+    first_row = models.PositiveIntegerField()
+    rows = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "first_row"], name="unique_event_import_chunk")
+        ]
+
+    def __str__(self) -> str:
+        return f"rows from {self.first_row} of import {self.batch_id}"

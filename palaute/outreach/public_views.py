@@ -20,13 +20,13 @@ from pydantic import ValidationError as PydanticValidationError
 
 from palaute.api.errors import validation_fields
 from palaute.outreach import conf, events_webhook, links, sms_webhooks
+from palaute.outreach import unsubscribe as unsubscribe_links
 from palaute.outreach.api import EventIn, event_data, event_out
 from palaute.outreach.bounces import apply_event, parse_webhook, verify_signature
 from palaute.outreach.contacts import opt_out
 from palaute.outreach.email_channel import email_language
 from palaute.outreach.events import EventInvalid, record_event
-from palaute.outreach.models import Event, Invitation, OutreachSettings
-from palaute.outreach.tokens import UNSUBSCRIBE, split_token
+from palaute.outreach.models import Event, OutreachSettings
 
 SIGNATURE_HEADER = "HTTP_X_PALAUTE_SIGNATURE"
 MAX_EVENT_BODY = 256 * 1024
@@ -57,32 +57,29 @@ def invitation_link(request, token: str):
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe(request, token: str):
-    """``/u/<token>/``: GET asks for confirmation (link scanners must not unsubscribe anyone),
-    POST opts the contact out of the invitation's channel."""
-    key = split_token(token, UNSUBSCRIBE)
-    invitation = (
-        Invitation.objects.select_related("contact__organisation", "organisation")
-        .filter(key=key)
-        .first()
-        if key
-        else None
-    )
-    if invitation is None:
+    """``/u/<token>/`` of an invitation or a journey message (unsubscribe.py): GET asks for
+    confirmation (link scanners must not unsubscribe anyone), POST opts the contact out of
+    that channel — the page's button, or a mail program's one-click request."""
+    target = unsubscribe_links.find(token)
+    if target is None:
         raise Http404
-    lang = email_language(invitation)
-    contact = invitation.contact
-    with translation.override(lang):
+    contact = target.contact
+    with translation.override(target.language):
         if request.method == "POST":
             via = "one-click" if request.POST.get("List-Unsubscribe") == "One-Click" else "link"
-            opt_out(contact, invitation.channel, via=via)
+            if target.kind == "message":
+                via += " (message)"
+            opt_out(contact, target.channel, via=via)
             done = True
         else:
-            done = contact.opted_out(invitation.channel)
+            done = contact.opted_out(target.channel)
         context = {
-            "lang": lang,
+            "lang": target.language,
             "done": done,
-            "organisation": invitation.organisation.name,
-            "address": contact.address(invitation.channel),
+            "kind": target.kind,
+            "channel": target.channel,
+            "organisation": target.organisation.name,
+            "address": contact.address(target.channel),
         }
         return render(request, "outreach/public/unsubscribe.html", context)
 

@@ -6,12 +6,16 @@ from __future__ import annotations
 
 from palaute.accounts.models import Membership
 from palaute.outreach.emails import Sender
+from palaute.outreach.memo import remembered
 from palaute.outreach.models import Contact, OutreachSettings, SenderProfile
 
 
 def outreach_settings(organisation) -> OutreachSettings:
     """The organisation's settings row, or an unsaved one holding the defaults."""
-    found = OutreachSettings.objects.filter(organisation=organisation).first()
+    found = remembered(
+        ("settings", organisation.pk),
+        lambda: OutreachSettings.objects.filter(organisation=organisation).first(),
+    )
     return found or OutreachSettings(organisation=organisation)
 
 

@@ -7,7 +7,7 @@ invitation to delivered, or to failed when the number could not be reached.
 
 from __future__ import annotations
 
-from palaute.outreach import conf
+from palaute.outreach import conf, unsubscribe
 from palaute.outreach.contacts import opt_out
 from palaute.outreach.delivery import Sent, register
 from palaute.outreach.email_channel import email_language, survey_title
@@ -23,7 +23,7 @@ def sms_answer_url(invitation: Invitation) -> str:
 
 
 def sms_unsubscribe_url(invitation: Invitation) -> str:
-    return f"{conf.site_url()}/u/{make_short_token(invitation.key, UNSUBSCRIBE)}/"
+    return unsubscribe.short_url(invitation.key, UNSUBSCRIBE)
 
 
 def status_callback_url() -> str:

@@ -8,7 +8,7 @@ Because the token is derived, not stored, a reminder can repeat the same link, a
 key keeps old links working while it stays in SECRET_KEY_FALLBACKS.
 
 The answer link and the unsubscribe link use different purposes, so one cannot stand in for the
-other.
+other. A journey message has a key too, for its unsubscribe link, under a purpose of its own.
 
 An SMS pays for every character, so its links use the *short* form: the same key with an
 11-character MAC (66 bits) under a purpose of its own. Forging one still means guessing 128
@@ -28,6 +28,8 @@ SHORT_MAC_LENGTH = 11
 SHORT = ".short"
 ANSWER = "palaute.outreach.answer"
 UNSUBSCRIBE = "palaute.outreach.unsubscribe"
+# A journey message's unsubscribe link (unsubscribe.py): the message's own key and purpose.
+MESSAGE_UNSUBSCRIBE = "palaute.outreach.unsubscribe.message"
 
 
 def _mac(key: str, purpose: str, secret: str, length: int = MAC_LENGTH) -> str:

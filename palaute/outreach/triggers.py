@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from palaute.outreach import timing
 from palaute.outreach.contacts import attribute_key
 from palaute.outreach.invitations import invite
+from palaute.outreach.memo import remembered
 from palaute.outreach.models import Event, Invitation, TriggerRule
 
 MAX_LATENESS = timedelta(days=7)
@@ -87,9 +88,14 @@ def due_time(rule: TriggerRule, event: Event, now: datetime) -> datetime | None:
 
 
 def matching_rules(event: Event):
-    rules = TriggerRule.objects.filter(
-        organisation_id=event.organisation_id, event_name=event.name, is_active=True
-    ).select_related("survey__organisation")
+    rules = remembered(
+        ("rules", event.organisation_id, event.name),
+        lambda: list(
+            TriggerRule.objects.filter(
+                organisation_id=event.organisation_id, event_name=event.name, is_active=True
+            ).select_related("survey__organisation")
+        ),
+    )
     return [rule for rule in rules if conditions_hold(rule.conditions, event.attributes)]
 
 

@@ -3,7 +3,7 @@ automation (SMS templates, trigger rules, events, schedules)."""
 
 from django.urls import path
 
-from palaute.outreach import automation_views, sms_views, views
+from palaute.outreach import automation_views, batch_views, sms_views, views
 
 urlpatterns = [
     path("contacts/", views.contact_list, name="contact_list"),
@@ -27,6 +27,11 @@ urlpatterns = [
     path("contacts/sending/", views.sending_settings, name="sending_settings"),
     path("surveys/<slug:key>/invitations/", views.survey_invitations, name="survey_invitations"),
     path("surveys/<slug:key>/invitations/send/", views.survey_send, name="survey_send"),
+    path(
+        "surveys/<slug:key>/invitations/sends/<int:pk>/",
+        batch_views.send_batch,
+        name="send_batch",
+    ),
     path("contacts/sms/", sms_views.sms_template_list, name="sms_template_list"),
     path("contacts/sms/count/", sms_views.sms_count, name="sms_count"),
     path(
@@ -40,6 +45,11 @@ urlpatterns = [
     path("contacts/rules/<int:pk>/delete/", automation_views.rule_delete, name="rule_delete"),
     path("contacts/events/", automation_views.event_list, name="event_list"),
     path("contacts/events/import/", automation_views.event_import, name="event_import"),
+    path(
+        "contacts/events/imports/<int:pk>/",
+        batch_views.event_import,
+        name="event_import_detail",
+    ),
     path(
         "contacts/events/webhook/",
         automation_views.event_webhook_settings,

@@ -10,12 +10,12 @@ import zoneinfo
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count, ProtectedError, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from palaute.accounts.models import Role, record_audit
@@ -34,11 +34,9 @@ from palaute.outreach.forms import (
     SettingsForm,
     TemplateForm,
 )
-from palaute.outreach.invitations import invite
 from palaute.outreach.models import (
     Account,
     ChannelKind,
-    ChannelPreference,
     Contact,
     EmailTemplate,
     Invitation,
@@ -46,12 +44,14 @@ from palaute.outreach.models import (
     SenderProfile,
 )
 from palaute.outreach.segments import members
+from palaute.outreach.send_batches import start_send
 from palaute.outreach.senders import outreach_settings, sender_for
 from palaute.outreach.sms_templates import template_for as sms_template_for
 from palaute.outreach.sms_views import sms_preview
 from palaute.surveys.models import Survey
 
 PAGE_SIZE = 50
+RECENT_BATCHES = 5
 
 
 def _can_edit(request) -> bool:
@@ -495,6 +495,7 @@ def survey_invitations(request, key: str):
             "can_edit": _can_edit(request),
             "total": sum(counts.values()),
             "sms_counts": _sms_counts(org) if form else None,
+            "batches": survey.send_batches.select_related("created_by")[:RECENT_BATCHES],
         },
     )
 
@@ -516,37 +517,25 @@ def survey_send(request, key: str):
         messages.error(request, _("Nothing was sent: %(errors)s") % {"errors": errors})
         return redirect("survey_invitations", key=survey.key)
     data = form.cleaned_data
-    segment = data["segment"]
-    contacts = members(segment) if segment else Contact.objects.filter(organisation=org)
-    with transaction.atomic():
-        channel = data["channel"]
-        preference = channel if channel in ChannelPreference.values else None
-        result = invite(
-            survey,
-            contacts.select_related("account__owner"),
-            channel="email" if preference else channel,
-            preference=preference,
-            batch_key=f"manual:{data['batch']}",
-            send_at=data["send_at"],
-            user=request.user,
-        )
-        record_audit(
-            org,
-            request.user,
-            "survey.invite",
-            survey.key,
-            {
-                "segment": segment.pk if segment else None,
-                "scheduled": result.scheduled,
-                "skipped": result.skipped,
-            },
-        )
-    messages.success(
-        request,
-        _("%(scheduled)d invitations scheduled, %(skipped)d skipped, %(repeated)d already done.")
-        % {"scheduled": result.scheduled, "skipped": result.skipped, "repeated": result.repeated},
+    batch, created = start_send(
+        survey,
+        key=data["batch"],
+        segment=data["segment"],
+        channel=data["channel"],
+        send_at=data["send_at"] or timezone.now(),
+        user=request.user,
     )
-    return redirect("survey_invitations", key=survey.key)
+    if created:
+        messages.success(
+            request,
+            ngettext(
+                "Sending to %(planned)d contact: the invitation is being created.",
+                "Sending to %(planned)d contacts: the invitations are being created.",
+                batch.planned,
+            )
+            % {"planned": batch.planned},
+        )
+    return redirect("send_batch", key=batch.survey.key, pk=batch.pk)
 
 
 def _sms_counts(org):

@@ -1,12 +1,18 @@
-"""Shared fixtures: a real SMTP server and a Twilio-compatible SMS server on loopback, and an
-API client with a write token."""
+"""Shared fixtures: a real SMTP server and a Twilio-compatible SMS server on loopback, an API
+client with a write token, and a migrated SQLite file for the tests that run real worker
+processes."""
 
 from __future__ import annotations
 
 import email
 import email.policy
 import json
+import os
+import shutil
 import socket
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -109,3 +115,34 @@ def _fresh_rate_limits():
     cache.clear()
     yield
     cache.clear()
+
+
+WORKER_SETTINGS = "palaute.outreach.tests.worker_settings"
+
+
+@pytest.fixture(scope="session")
+def migrated_worker_database(tmp_path_factory) -> Path:
+    """A SQLite file migrated once per test session (migrating costs many seconds); tests
+    that run worker processes copy it (``worker_database``)."""
+    directory = tmp_path_factory.mktemp("migrated")
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(
+        PYTHONPATH=str(Path(__file__).resolve().parents[3]),
+        PALAUTE_DATA_DIR=str(directory),
+        DJANGO_SETTINGS_MODULE=WORKER_SETTINGS,
+    )
+    subprocess.run(
+        [sys.executable, "-m", "django", "migrate", "-v0"],
+        cwd=env["PYTHONPATH"],
+        env=env,
+        check=True,
+    )
+    return directory / "palaute.sqlite3"
+
+
+@pytest.fixture
+def worker_database(migrated_worker_database, tmp_path) -> Path:
+    """A fresh copy of the migrated database in ``tmp_path`` (PALAUTE_DATA_DIR for the worker
+    processes)."""
+    shutil.copyfile(migrated_worker_database, tmp_path / "palaute.sqlite3")
+    return tmp_path

@@ -48,3 +48,25 @@ def invitation_for(survey, contact, **extra) -> Invitation:
         **extra,
     }
     return Invitation.objects.create(**fields)
+
+
+def upload_events(organisation, data: bytes, *, default_event: str = "", user=None):
+    """Upload a CSV of events as the page does and run its job through the worker loop; the
+    ``event_imports.Upload`` (its import refreshed after the job)."""
+    import uuid
+
+    from palaute.outreach.event_imports import start_import
+    from palaute.outreach.tests.jobs_helpers import run_due_jobs
+
+    upload = start_import(
+        organisation,
+        data,
+        file_name="events.csv",
+        default_event=default_event,
+        key=uuid.uuid4().hex,
+        user=user,
+    )
+    if upload.batch is not None:
+        run_due_jobs()
+        upload.batch.refresh_from_db()
+    return upload

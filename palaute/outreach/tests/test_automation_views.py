@@ -23,6 +23,7 @@ from palaute.outreach.models import (
     TriggerRule,
 )
 from palaute.outreach.tests.helpers import make_contact
+from palaute.outreach.tests.jobs_helpers import run_due_jobs
 from palaute.surveys.tests.helpers import make_org, make_survey
 
 pytestmark = pytest.mark.django_db
@@ -155,9 +156,11 @@ def test_event_pages_and_csv_upload(client, org, survey, manager):
         {
             "file": SimpleUploadedFile("e.csv", b"email\nmaija@example.com\n"),
             "event": "delivery.done",
+            "batch": uuid.uuid4().hex,
         },
     )
     assert ok.status_code == 302
+    run_due_jobs()  # the upload's job records the events (test_event_imports.py)
     event = Event.objects.get()
     listing = en(client, reverse("event_list")).content.decode()
     assert "delivery.done" in listing and "maija@example.com" in listing
@@ -257,4 +260,5 @@ def test_send_form_offers_sms_and_shows_its_segments(client, org, survey, manage
         reverse("survey_send", args=[survey.key]),
         {"channel": "sms_first", "batch": uuid.uuid4().hex},
     )
+    run_due_jobs()
     assert Invitation.objects.get().channel == "sms"

@@ -5,7 +5,7 @@ import pytest
 from django.core.management import call_command
 
 from palaute.outreach.bounces import signature, verify_signature
-from palaute.outreach.dsn import delivery_events, read_messages
+from palaute.outreach.dsn import delivery_events, read_messages, unsubscribe_token
 from palaute.outreach.email_channel import unsubscribe_url
 from palaute.outreach.invitations import invite
 from palaute.outreach.models import Invitation, OutboundMessage
@@ -62,6 +62,15 @@ def sent():
     invitation = Invitation.objects.get()
     assert invitation.status == "sent"
     return invitation
+
+
+@pytest.mark.parametrize("last", ["A", "_", "-"])
+def test_mailed_unsubscribe_token_may_end_with_any_token_character(last):
+    token = "k" * 43 + last  # URL-safe base64: "-" and "_" are token characters too
+    message = next(read_messages(f"Subject: unsubscribe {token}\n\nx\n".encode()))
+    assert unsubscribe_token(message) == token
+    longer = next(read_messages(f"Subject: unsubscribe {token}x\n\nx\n".encode()))
+    assert unsubscribe_token(longer) is None
 
 
 def test_dsn_parser_reads_recipient_status_and_original_message_id():

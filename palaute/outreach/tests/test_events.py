@@ -1,5 +1,5 @@
-"""Events in by the API, the signed webhook and CSV: validation, idempotency, signatures and
-tenancy."""
+"""Events in by the API and the signed webhook: validation, idempotency, signatures and
+tenancy. CSV uploads: test_event_imports.py."""
 
 import hashlib
 import hmac
@@ -10,7 +10,6 @@ import pytest
 
 from palaute.accounts.models import ApiToken
 from palaute.outreach import events_webhook
-from palaute.outreach.events_csv import import_events
 from palaute.outreach.models import Contact, Event, Invitation, OutreachSettings, TriggerRule
 from palaute.outreach.tests.conftest import api_client
 from palaute.surveys.tests.helpers import make_org, make_survey, make_touchpoint
@@ -203,75 +202,3 @@ def test_webhook_secret_follows_secret_key_fallbacks(client, org, settings):
     settings.SECRET_KEY = "a-new-secret-key-after-rotation"
     body = json.dumps(EVENT).encode()
     assert _hook(client, org.slug, body, _sign(secret, body)).status_code == 201
-
-
-# --------------------------------------------------------------------------------- CSV
-
-CSV = (
-    b"event;id;ends_at;customer_id;email;phone;name;language;guests\n"
-    b"booking.completed;b-1;14.6.2099 18:00;C-1;maija@example.com;;Maija;fi;24\n"
-    b"booking.completed;b-2;2099-06-15 12:00;C-2;;040 123 4567;Pekka;en;\n"
-    b"booking.completed;b-3;2099-06-16T10:00:00+00:00;C-1;;;;;2\n"
-)
-
-
-def test_csv_events_are_recorded_and_trigger_rules(org):
-    result = import_events(org, CSV)
-    assert result.ok and (result.created, result.invitations) == (3, 2), result.errors
-    # C-1 has an open invitation from b-1 when b-3 arrives: that one is skipped.
-    assert Invitation.objects.filter(status="skipped", skip_reason="already_invited").count() == 1
-    first = Event.objects.get(external_id="b-1")
-    assert first.ends_at.isoformat() == "2099-06-14T15:00:00+00:00"  # 18:00 Helsinki
-    assert first.attributes == {"guests": "24"} and first.source == "csv"
-    assert Contact.objects.get(external_id="C-2").phone == "+358401234567"
-    again = import_events(org, CSV)
-    assert again.ok and (again.created, again.repeated) == (0, 3)
-    assert Event.objects.count() == 3
-
-
-def test_csv_without_ids_or_event_column_is_idempotent_by_content(org):
-    data = b"email,ends_at\nmaija@example.com,2099-06-14 18:00\n"
-    assert import_events(org, data).errors[0].column == "event"
-    first = import_events(org, data, default_event="booking.completed")
-    second = import_events(org, data, default_event="booking.completed")
-    assert (first.created, second.repeated) == (1, 1) and Event.objects.count() == 1
-
-
-def test_csv_errors_name_row_and_column_and_nothing_is_stored(org):
-    data = (
-        b"event;id;ends_at;email;phone;language;touchpoint\n"
-        b"booking.completed;x-1;2099-06-14 18:00;maija@example.com;;fi;\n"
-        b"booking.completed;x-2;14.13.2099;pekka@example.com;;fi;\n"
-        b"Booking!;x-3;;aino@example.com;;fi;\n"
-        b"booking.completed;x-4;;;12;fi;\n"
-        b"booking.completed;x-5;;eino@example.com;;sv;\n"
-        b"booking.completed;x-6;;tiina@example.com;;fi;nowhere\n"
-    )
-    result = import_events(org, data)
-    assert {(e.row, e.column) for e in result.errors} == {
-        (3, "ends_at"),
-        (4, "event"),
-        (5, "phone"),
-        (6, "language"),
-        (7, "touchpoint"),
-    }
-    assert str(result.errors[0]).startswith("row 3, column ends_at:")
-    assert result.created == 0
-    assert Event.objects.count() == 0 and Contact.objects.count() == 0
-    assert Invitation.objects.count() == 0
-
-
-def test_csv_file_level_errors(org):
-    assert import_events(org, b"").errors[0].message == "the file is empty"
-    assert "UTF-8" in import_events(org, "email\nä".encode("latin-1")).errors[0].message
-    assert "customer_id, email or phone" in import_events(org, b"name\nx\n").errors[0].message
-    assert import_events(org, b"email,email\na@b.fi,c@d.fi\n").errors[0].column == "email"
-
-
-def test_csv_row_limit(org):
-    from palaute.outreach.events_csv import MAX_ROWS
-
-    rows = ["email"] + [f"c{i}@example.com" for i in range(MAX_ROWS + 1)]
-    result = import_events(org, "\n".join(rows).encode(), default_event="x")
-    assert [str(e) for e in result.errors] == [f"row {MAX_ROWS + 2}: at most 2,000 rows per file"]
-    assert Event.objects.count() == 0

@@ -171,7 +171,7 @@ def _wait(predicate, timeout: float, what: str) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def test_killed_worker_mid_send_runs_again_and_sends_once(tmp_path):
+def test_killed_worker_mid_send_runs_again_and_sends_once(worker_database):
     """SIGKILL a worker while the SMTP server holds its message: the job is requeued from the
     dead worker's stale heartbeat, another worker takes over after the send lease, and the
     invitation is sent exactly once. Runs on its own SQLite file in child processes."""
@@ -179,13 +179,12 @@ def test_killed_worker_mid_send_runs_again_and_sends_once(tmp_path):
     controller = Controller(server, hostname="127.0.0.1", port=free_port())
     controller.start()
     env = _env(
-        PALAUTE_DATA_DIR=str(tmp_path),
+        PALAUTE_DATA_DIR=str(worker_database),
         DJANGO_SETTINGS_MODULE="palaute.outreach.tests.worker_settings",
         TEST_SMTP_PORT=str(controller.port),
     )
     workers: list[subprocess.Popen] = []
     try:
-        subprocess.run([PYTHON, "-m", "django", "migrate", "-v0"], cwd=REPO, env=env, check=True)
         seeded = subprocess.run(
             [PYTHON, "-m", "palaute.outreach.tests.scenario"],
             cwd=REPO,
@@ -195,7 +194,7 @@ def test_killed_worker_mid_send_runs_again_and_sends_once(tmp_path):
             text=True,
         )
         invitation_id = int(seeded.stdout.strip())
-        database = sqlite3.connect(tmp_path / "palaute.sqlite3", timeout=20)
+        database = sqlite3.connect(worker_database / "palaute.sqlite3", timeout=20)
 
         def one(sql):
             return database.execute(sql, [invitation_id] if "?" in sql else []).fetchone()

@@ -17,3 +17,5 @@ EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = "kysely@kahvila.example"
 SITE_URL = "http://testserver"
 OUTREACH_SEND_LEASE_SECONDS = 2
+# Small chunks, so a worker can be killed in the middle of a send batch (test_send_batches.py).
+OUTREACH_BATCH_CHUNK = int(os.environ.get("TEST_BATCH_CHUNK", "1000"))

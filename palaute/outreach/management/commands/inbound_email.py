@@ -16,8 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from palaute.outreach.bounces import apply_event
 from palaute.outreach.contacts import opt_out
 from palaute.outreach.dsn import delivery_events, read_messages, unsubscribe_token
-from palaute.outreach.models import Invitation
-from palaute.outreach.tokens import UNSUBSCRIBE, split_token
+from palaute.outreach.unsubscribe import find
 
 
 class Command(BaseCommand):
@@ -46,14 +45,9 @@ class Command(BaseCommand):
                 counts["events" if apply_event(event) else "unmatched"] += 1
             return
         token = unsubscribe_token(message)
-        key = split_token(token, UNSUBSCRIBE) if token else None
-        invitation = (
-            Invitation.objects.select_related("contact__organisation").filter(key=key).first()
-            if key
-            else None
-        )
-        if invitation is None:
+        target = find(token) if token else None  # an invitation's or a journey message's
+        if target is None:
             counts["ignored"] += 1
             return
-        opt_out(invitation.contact, invitation.channel, via="mailto")
+        opt_out(target.contact, target.channel, via="mailto")
         counts["unsubscribed"] += 1
