@@ -8,11 +8,9 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from itertools import count
 
-from aiosmtpd.controller import Controller
 from django.utils import timezone
 
 from palaute.loop.models import Case, LoopSettings
-from palaute.outreach.tests.conftest import Inbox, free_port
 from palaute.outreach.tests.fake_twilio import FakeTwilio
 
 _numbers = count(1)
@@ -46,26 +44,6 @@ def loop_settings(organisation, **fields) -> LoopSettings:
         organisation=organisation, defaults=fields
     )
     return row
-
-
-@contextmanager
-def loopback_smtp(settings, inbox: Inbox | None = None) -> Iterator[Inbox]:
-    """Email goes over SMTP to an aiosmtpd server on 127.0.0.1 that keeps what it accepts."""
-    inbox = inbox or Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = controller.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_TIMEOUT = 10
-    settings.DEFAULT_FROM_EMAIL = "kysely@kahvila.example"
-    settings.EMAIL_BOUNCE_ADDRESS = "bounces@kahvila.example"
-    settings.SITE_URL = "http://testserver"
-    try:
-        yield inbox
-    finally:
-        controller.stop()
 
 
 @contextmanager

@@ -3,27 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from palaute.loop import rules
-from palaute.outreach.tests.conftest import Inbox, free_port
 
-
-@pytest.fixture
-def smtp_inbox(settings):
-    """Emails go over SMTP to an aiosmtpd server on 127.0.0.1; the inbox keeps them."""
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = controller.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_TIMEOUT = 10
-    settings.DEFAULT_FROM_EMAIL = "palaute@kahvila.example"
-    settings.SITE_URL = "http://testserver"
-    yield inbox
-    controller.stop()
+# The real SMTP server on loopback shared by every app's tests.
+from palaute.outreach.tests.conftest import smtp_inbox  # noqa: F401
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,7 @@ from django.urls import reverse
 from palaute.accounts.models import Role
 from palaute.loop.measures import case_measures
 from palaute.loop.models import Case, CaseEvent, CaseMessage
-from palaute.loop.tests.acting_helpers import loopback_smtp
+from palaute.outreach.tests.conftest import loopback_smtp
 from palaute.outreach.tests.helpers import make_sender
 from palaute.outreach.tests.jobs_helpers import run_due_jobs
 from palaute.surveys.publishing import create_survey

@@ -14,11 +14,11 @@ from palaute.loop.models import Case, CaseEvent
 from palaute.loop.recovery import RecoveryUnavailable, send_recovery
 from palaute.loop.tests.acting_helpers import (
     loop_settings,
-    loopback_smtp,
     loopback_twilio,
     make_case,
 )
 from palaute.outreach.models import Contact, Invitation
+from palaute.outreach.tests.conftest import loopback_smtp
 from palaute.outreach.tests.helpers import make_contact, make_sender
 from palaute.outreach.tests.jobs_helpers import run_due_jobs
 from palaute.surveys.definition import validate_definition

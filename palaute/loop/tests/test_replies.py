@@ -12,10 +12,10 @@ from palaute.accounts.tests.helpers import make_member
 from palaute.loop import replies
 from palaute.loop.models import Case, CaseEvent, CaseMessage
 from palaute.loop.replies import ReplyInvalid, resend, send_reply
-from palaute.loop.tests.acting_helpers import loopback_smtp, loopback_twilio, make_case
+from palaute.loop.tests.acting_helpers import loopback_twilio, make_case
 from palaute.outreach.jobs import backoff_seconds
 from palaute.outreach.models import Contact
-from palaute.outreach.tests.conftest import Inbox, free_port
+from palaute.outreach.tests.conftest import Inbox, free_port, loopback_smtp
 from palaute.outreach.tests.helpers import make_contact, make_sender
 from palaute.outreach.tests.jobs_helpers import make_due, run_due_jobs
 from palaute.surveys.tests.helpers import make_org

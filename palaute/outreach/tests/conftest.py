@@ -12,6 +12,8 @@ import shutil
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -42,9 +44,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def smtp_inbox(settings):
-    inbox = Inbox()
+@contextmanager
+def loopback_smtp(settings, inbox: Inbox | None = None) -> Iterator[Inbox]:
+    """Email goes over SMTP to an aiosmtpd server on 127.0.0.1 that keeps what it accepts.
+    The one SMTP set-up of every app's tests (the ``smtp_inbox`` fixture uses it)."""
+    inbox = inbox or Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -55,8 +59,16 @@ def smtp_inbox(settings):
     settings.DEFAULT_FROM_EMAIL = "kysely@kahvila.example"
     settings.EMAIL_BOUNCE_ADDRESS = "bounces@kahvila.example"
     settings.SITE_URL = "http://testserver"
-    yield inbox
-    controller.stop()
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp_inbox(settings):
+    with loopback_smtp(settings) as inbox:
+        yield inbox
 
 
 @pytest.fixture

@@ -4,27 +4,18 @@ Inbox) and a fresh cache for every test."""
 from __future__ import annotations
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core.cache import cache
 
-from palaute.outreach.tests.conftest import Inbox, free_port
+from palaute.outreach.tests.conftest import loopback_smtp
 
 
 @pytest.fixture
 def smtp_inbox(settings):
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = controller.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_TIMEOUT = 10
-    settings.DEFAULT_FROM_EMAIL = "palaute@rakennus.example"
-    settings.EMAIL_BOUNCE_ADDRESS = "bounces@rakennus.example"
-    settings.SITE_URL = "http://testserver"
-    yield inbox
-    controller.stop()
+    """The shared loopback SMTP server, sending as the organisation these tests use."""
+    with loopback_smtp(settings) as inbox:
+        settings.DEFAULT_FROM_EMAIL = "palaute@rakennus.example"
+        settings.EMAIL_BOUNCE_ADDRESS = "bounces@rakennus.example"
+        yield inbox
 
 
 @pytest.fixture(autouse=True)
