@@ -1,4 +1,5 @@
-"""Stored answer rows back into the answer values a client sends (docs/surveys.md).
+"""Stored answer rows back into the answer values a client sends (docs/surveys.md), and the
+contact details a response carries, as the API and the webhooks show them.
 
 One ``Answer`` row per answered question, except multiple choice (one row per chosen option)
 and expectation–experience (``expected`` and ``score`` on one row).
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from palaute.surveys.models import Answer
+from palaute.surveys.models import Answer, Response
 
 
 def answer_values(rows: Iterable[Answer]) -> dict[str, Any]:
@@ -27,3 +28,14 @@ def answer_values(rows: Iterable[Answer]) -> dict[str, Any]:
         elif row.score is not None:
             values[key] = row.score
     return values
+
+
+def contact_values(response: Response) -> dict[str, str] | None:
+    """The "contact me" details stored on the response, or None when there are none."""
+    if not (response.contact_email or response.contact_phone or response.contact_name):
+        return None
+    return {
+        "name": response.contact_name,
+        "email": response.contact_email,
+        "phone": response.contact_phone,
+    }

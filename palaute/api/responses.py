@@ -8,7 +8,7 @@ from django.http import HttpResponse
 from ninja import Header, Query, Router, Status
 
 from palaute.api import queries
-from palaute.api.answers import answer_values
+from palaute.api.answers import answer_values, contact_values
 from palaute.api.errors import WRITE_ERRORS, Conflict, NotFound, ValidationFailed, responses
 from palaute.api.lookups import get_or_404, optional_ref, referenced
 from palaute.api.schemas import (
@@ -35,13 +35,6 @@ _SUBMISSION_FIELDS = {
 
 
 def _out(response: Response) -> dict:
-    contact = None
-    if response.contact_email or response.contact_phone or response.contact_name:
-        contact = {
-            "name": response.contact_name,
-            "email": response.contact_email,
-            "phone": response.contact_phone,
-        }
     return {
         "id": response.pk,
         "survey": response.survey.key,
@@ -54,7 +47,7 @@ def _out(response: Response) -> dict:
         "submitted_at": response.submitted_at.astimezone(UTC),
         "flagged": response.flagged,
         "answers": answer_values(response.answers.all()),
-        "contact": contact,
+        "contact": contact_values(response),
     }
 
 

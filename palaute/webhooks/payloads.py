@@ -12,7 +12,7 @@ from typing import Any
 
 from django.urls import reverse
 
-from palaute.api.answers import answer_values
+from palaute.api.answers import answer_values, contact_values
 from palaute.surveys.models import Answer, Response
 from palaute.webhooks import conf
 
@@ -33,13 +33,6 @@ def response_payload(response: Response, answers: Iterable[Answer]) -> dict[str,
     so it is announced by its own ``case.opened`` event."""
     survey = response.survey
     touchpoint = response.touchpoint
-    contact = None
-    if response.contact_email or response.contact_phone or response.contact_name:
-        contact = {
-            "name": response.contact_name,
-            "email": response.contact_email,
-            "phone": response.contact_phone,
-        }
     return {
         "id": response.pk,
         "survey": survey.key,
@@ -50,7 +43,7 @@ def response_payload(response: Response, answers: Iterable[Answer]) -> dict[str,
         "language": response.language,
         "submitted_at": iso(response.submitted_at),
         "answers": answer_values(answers),
-        "contact": contact,
+        "contact": contact_values(response),
         "url": absolute(f"/api/v1/responses/{response.pk}"),
         "survey_url": absolute(reverse("survey_detail", kwargs={"key": survey.key})),
     }
