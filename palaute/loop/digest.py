@@ -29,6 +29,7 @@ from palaute.loop import notifications, owners
 from palaute.loop.models import OPEN_STATUSES, Case, NotificationPreference
 from palaute.loop.payloads import case_url
 from palaute.loop.targets import clock
+from palaute.outreach.conf import site_url
 from palaute.outreach.jobs import enqueue, retrying
 
 GRACE_HOURS = 3
@@ -140,7 +141,7 @@ def send_digest(organisation_id: int, user_id: int, at: str) -> str:
                     for title, group in sections
                     if group
                 ],
-                "inbox_url": settings.SITE_URL.rstrip("/")
+                "inbox_url": site_url()
                 + reverse("case_list")
                 + f"?owner=me&org={organisation.slug}",
             },

@@ -7,10 +7,10 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.urls import reverse
 
 from palaute.loop.models import Case
+from palaute.outreach.conf import site_url
 
 
 def case_url(case: Case) -> str:
@@ -18,7 +18,7 @@ def case_url(case: Case) -> str:
     the right one (the page switches to it when they are a member)."""
     path = reverse("case_detail", kwargs={"number": case.number})
     query = urlencode({"org": case.organisation.slug})
-    return f"{settings.SITE_URL.rstrip('/')}{path}?{query}"
+    return f"{site_url()}{path}?{query}"
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -50,7 +50,3 @@ def lease_seconds() -> int:
 def no_endpoints_cache_seconds() -> float:
     """How long a process remembers that an organisation has no active endpoint."""
     return float(getattr(settings, "WEBHOOKS_NO_ENDPOINTS_CACHE_SECONDS", 5))
-
-
-def site_url() -> str:
-    return settings.SITE_URL.rstrip("/")

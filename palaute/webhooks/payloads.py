@@ -13,8 +13,8 @@ from typing import Any
 from django.urls import reverse
 
 from palaute.api.answers import answer_values, contact_values
+from palaute.outreach.conf import site_url
 from palaute.surveys.models import Answer, Response
-from palaute.webhooks import conf
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -24,7 +24,7 @@ def iso(moment: datetime | None) -> str | None:
 
 
 def absolute(path: str) -> str:
-    return conf.site_url() + path
+    return site_url() + path
 
 
 def response_payload(response: Response, answers: Iterable[Answer]) -> dict[str, Any]:
