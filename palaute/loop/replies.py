@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import logging
 import re
-import smtplib
 from dataclasses import dataclass
 from datetime import timedelta
 from email.headerregistry import Address
@@ -54,7 +53,7 @@ from palaute.loop import workflow
 from palaute.loop.models import Case, CaseEvent, CaseMessage
 from palaute.outreach import conf
 from palaute.outreach.contacts import opt_out
-from palaute.outreach.delivery import PermanentFailure, Sent
+from palaute.outreach.delivery import PermanentFailure, Sent, send_email
 from palaute.outreach.emails import signature_html, signature_text
 from palaute.outreach.jobs import enqueue, retrying
 from palaute.outreach.models import Contact
@@ -454,18 +453,10 @@ def compose_email(message: CaseMessage) -> EmailMultiAlternatives:
 def _send_email(message: CaseMessage) -> Sent:
     email = compose_email(message)
     try:
-        email.send(fail_silently=False)
-    except smtplib.SMTPRecipientsRefused as exc:
-        codes = [code for code, _text in exc.recipients.values()]
-        if codes and all(500 <= code < 600 for code in codes):
-            detail = "; ".join(f"{code} {text!r}" for code, text in exc.recipients.values())
-            _stop_bounced(message, detail)
-            raise PermanentFailure(f"recipient refused: {detail}", bounced=True) from exc
-        raise
-    except smtplib.SMTPResponseException as exc:
-        if 500 <= exc.smtp_code < 600:
-            reason = f"{exc.smtp_code} {exc.smtp_error!r}"
-            raise PermanentFailure(f"message refused: {reason}", bounced=False) from exc
+        send_email(email)
+    except PermanentFailure as failure:
+        if failure.bounced:
+            _stop_bounced(message, failure.reason.removeprefix("recipient refused: "))
         raise
     return Sent(to=message.to, provider="email", message_id=email.extra_headers["Message-ID"])
 

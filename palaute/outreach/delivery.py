@@ -9,9 +9,12 @@ cap, say) join the list with ``add_skip_check``.
 
 from __future__ import annotations
 
+import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
+
+from django.core.mail import EmailMessage
 
 from palaute.outreach.models import ChannelKind, ChannelPreference, Contact, Invitation
 from palaute.outreach.phones import can_receive_sms
@@ -34,6 +37,25 @@ class PermanentFailure(Exception):
         super().__init__(reason)
         self.reason = reason
         self.bounced = bounced
+
+
+def send_email(email: EmailMessage) -> None:
+    """Send over SMTP and say which refusals are final: a 5xx for every recipient, or a 5xx
+    for the message, raise PermanentFailure (the first bounced); anything else propagates and
+    is retried. Invitations and case replies send through here."""
+    try:
+        email.send(fail_silently=False)
+    except smtplib.SMTPRecipientsRefused as exc:
+        codes = [code for code, _text in exc.recipients.values()]
+        if codes and all(500 <= code < 600 for code in codes):
+            detail = "; ".join(f"{code} {text!r}" for code, text in exc.recipients.values())
+            raise PermanentFailure(f"recipient refused: {detail}", bounced=True) from exc
+        raise
+    except smtplib.SMTPResponseException as exc:
+        if 500 <= exc.smtp_code < 600:
+            reason = f"{exc.smtp_code} {exc.smtp_error!r}"
+            raise PermanentFailure(f"message refused: {reason}", bounced=False) from exc
+        raise
 
 
 class Channel(Protocol):

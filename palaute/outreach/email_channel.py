@@ -9,13 +9,12 @@ server twice, receiving systems that deduplicate by Message-ID show it once.
 
 from __future__ import annotations
 
-import smtplib
 from email.headerregistry import Address
 
 from django.core.mail import EmailMultiAlternatives, get_connection
 
 from palaute.outreach import conf, unsubscribe
-from palaute.outreach.delivery import PermanentFailure, Sent, register
+from palaute.outreach.delivery import Sent, register, send_email
 from palaute.outreach.emails import render_email, template_for
 from palaute.outreach.models import Invitation
 from palaute.outreach.senders import sender_for
@@ -109,19 +108,7 @@ class EmailChannel:
 
     def send(self, invitation: Invitation, sequence: int) -> Sent:
         message = compose(invitation, sequence)
-        try:
-            message.send(fail_silently=False)
-        except smtplib.SMTPRecipientsRefused as exc:
-            codes = [code for code, _ in exc.recipients.values()]
-            detail = "; ".join(f"{code} {text!r}" for code, text in exc.recipients.values())
-            if codes and all(500 <= code < 600 for code in codes):
-                raise PermanentFailure(f"recipient refused: {detail}", bounced=True) from exc
-            raise
-        except smtplib.SMTPResponseException as exc:
-            if 500 <= exc.smtp_code < 600:
-                reason = f"{exc.smtp_code} {exc.smtp_error!r}"
-                raise PermanentFailure(f"message refused: {reason}", bounced=False) from exc
-            raise
+        send_email(message)
         return Sent(
             to=invitation.contact.email,
             provider=_provider_name(),
